@@ -1,0 +1,159 @@
+import GRDB
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TovholderCore
+import TovholderStore
+
+/// The single writer. Commands from every connection queue here and are applied in one transaction per
+/// batch (group commit): one fsync covers many acknowledgements, and a command is acknowledged only after
+/// its transaction is on disk. Each command runs in its own savepoint, so one refused command never
+/// touches another. Audit lines for reads ride along in the next batch.
+public final class CommandWriter: Service, Sendable {
+    enum Work: Sendable {
+        case command(Command, Caller, CheckedContinuation<CitizenSnapshot, any Error>)
+        case audit(AuditEntry)
+    }
+
+    struct Queue {
+        var items: [Work] = []
+        var closed = false
+    }
+
+    let store: Store
+    let workflow: Workflow
+    let wall: any WallClock
+    let logger: Logger
+    let onTimerArmed: @Sendable (Int64) async -> Void
+    private let queue = Mutex(Queue())
+    private let wake: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+    /// At most this many commands per transaction.
+    static let maxBatch = 2000
+
+    public init(
+        store: Store, workflow: Workflow, wall: any WallClock, logger: Logger,
+        onTimerArmed: @escaping @Sendable (Int64) async -> Void
+    ) {
+        self.store = store
+        self.workflow = workflow
+        self.wall = wall
+        self.logger = logger
+        self.onTimerArmed = onTimerArmed
+        (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Applies a command durably and returns the citizen as it now stands.
+    public func submit(_ command: Command, caller: Caller) async throws -> CitizenSnapshot {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = queue.withLock { queue -> Bool in
+                guard !queue.closed else { return false }
+                queue.items.append(.command(command, caller, continuation))
+                return true
+            }
+            if accepted {
+                wakeContinuation.yield()
+            } else {
+                continuation.resume(throwing: EngineError.shuttingDown)
+            }
+        }
+    }
+
+    /// Records a read in the audit trail (written with the next batch, within milliseconds).
+    public func audit(_ entry: AuditEntry) {
+        queue.withLock { $0.items.append(.audit(entry)) }
+        wakeContinuation.yield()
+    }
+
+    public func run() async throws {
+        for await _ in wake.cancelOnGracefulShutdown() {
+            await drain()
+        }
+        queue.withLock { $0.closed = true }
+        await drain()
+    }
+
+    /// Applies everything queued, in batches, until the queue is empty.
+    func drain() async {
+        while true {
+            let batch = queue.withLock { queue -> [Work] in
+                let count = min(queue.items.count, Self.maxBatch)
+                let batch = Array(queue.items.prefix(count))
+                queue.items.removeFirst(count)
+                return batch
+            }
+            if batch.isEmpty { return }
+            await apply(batch)
+        }
+    }
+
+    func apply(_ batch: [Work]) async {
+        let now = wall.nowMillis()
+        let workflow = self.workflow
+        typealias Outcome = Result<CitizenSnapshot, any Error>
+        do {
+            let (outcomes, earliest) = try await store.writer.write { db -> ([Outcome?], Int64?) in
+                var outcomes: [Outcome?] = []
+                var earliest: Int64?
+                for work in batch {
+                    switch work {
+                    case .audit(let entry):
+                        try Store.appendAudit(db, entry)
+                        outcomes.append(nil)
+                    case .command(let command, let caller, _):
+                        var result: Outcome
+                        do {
+                            var applied: (CitizenSnapshot, Int64?)?
+                            try db.inSavepoint {
+                                applied = try workflow.apply(command, db, now: now, caller: caller)
+                                return .commit
+                            }
+                            let (snapshot, timer) = applied!
+                            if let timer { earliest = min(earliest ?? timer, timer) }
+                            result = .success(snapshot)
+                        } catch let error as DomainError {
+                            result = .failure(error)
+                        }
+                        try Store.appendAudit(db, AuditEntry(
+                            at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: command.action,
+                            citizen: command.citizenID.rawValue, outcome: Self.outcome(result)))
+                        outcomes.append(result)
+                    }
+                }
+                return (outcomes, earliest)
+            }
+            for (work, outcome) in zip(batch, outcomes) {
+                if case .command(_, _, let continuation) = work, let outcome { continuation.resume(with: outcome) }
+            }
+            if let earliest { await onTimerArmed(earliest) }
+        } catch {
+            logger.error("store write failed; batch refused", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
+            for work in batch {
+                if case .command(_, _, let continuation) = work {
+                    continuation.resume(throwing: EngineError.storage("the store could not save the change: \(error)"))
+                }
+            }
+        }
+    }
+
+    static func outcome(_ result: Result<CitizenSnapshot, any Error>) -> String {
+        switch result {
+        case .success: "ok"
+        case .failure(let error as DomainError): error.kind.rawValue
+        case .failure: "error"
+        }
+    }
+}
+
+/// Engine failures that are not the caller's fault.
+public enum EngineError: Error, Sendable, CustomStringConvertible {
+    case shuttingDown
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .shuttingDown: "tovholderd is shutting down; try again when it is back"
+        case .storage(let message): message
+        }
+    }
+}

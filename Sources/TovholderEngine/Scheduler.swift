@@ -1,0 +1,111 @@
+import GRDB
+import Logging
+import ServiceLifecycle
+import TovholderCore
+import TovholderStore
+
+/// The one timer source. The priority queue of timers is the store's `deadline_timer` index (ordered by
+/// fire time, updated in the same transaction as the event that changed a deadline); the scheduler keeps
+/// only the earliest instant in memory and sleeps on the injected clock until it. Start-up is one query,
+/// memory is constant in the number of timers, and a firing is one indexed range scan.
+///
+/// Sleeps are capped (`maxSleep`) so that a jump of the wall clock is noticed within that time.
+public actor Scheduler: Service {
+    let store: Store
+    let workflow: Workflow
+    let clock: any Clock<Duration>
+    let wall: any WallClock
+    let logger: Logger
+    let onQueued: @Sendable () async -> Void
+    let batchSize: Int
+    let maxSleep: Duration
+
+    /// The earliest armed timer known, in wall milliseconds.
+    private(set) var nextWake: Int64?
+    private let alarm: Alarm
+    private(set) var stats = Stats()
+
+    public struct Stats: Sendable {
+        public var fired = 0
+        public var queued = 0
+        public var lastFiredAt: Int64?
+        /// Lateness of recent firings, in milliseconds (ring of the last 10,000).
+        public var recentLateness: [Int64] = []
+    }
+
+    public init(
+        store: Store, workflow: Workflow, clock: any Clock<Duration>, wall: any WallClock, logger: Logger,
+        batchSize: Int = 5000, maxSleep: Duration = .seconds(30), onQueued: @escaping @Sendable () async -> Void
+    ) {
+        self.store = store
+        self.workflow = workflow
+        self.clock = clock
+        self.alarm = Alarm(clock: clock)
+        self.wall = wall
+        self.logger = logger
+        self.batchSize = batchSize
+        self.maxSleep = maxSleep
+        self.onQueued = onQueued
+    }
+
+    /// Loads the earliest armed timer. Called before the daemon reports ready.
+    public func prime() async throws {
+        nextWake = try await store.writer.read { try Store.earliestTimer($0) }
+    }
+
+    /// A timer was armed at `at`; wake early if it is the new earliest.
+    public func timerArmed(at: Int64) {
+        if nextWake == nil || at < nextWake! {
+            nextWake = at
+            alarm.ring()
+        }
+    }
+
+    public var next: Int64? { nextWake }
+    public var statistics: Stats { stats }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await self.loop()
+        }
+    }
+
+    func loop() async throws {
+        while !Task.isCancelled {
+            let now = wall.nowMillis()
+            if let wake = nextWake, wake <= now {
+                try await fireDue(now: now)
+                continue
+            }
+            let cap = maxSleep.components.seconds * 1000
+            let delay = min(nextWake.map { $0 - now } ?? cap, cap)
+            await alarm.sleep(milliseconds: delay)
+        }
+    }
+
+    /// Fires everything due at `now`, batch by batch, then finds the next earliest timer.
+    func fireDue(now: Int64) async throws {
+        let workflow = self.workflow
+        let batchSize = self.batchSize
+        var more = true
+        while more {
+            let report = try await store.writer.write { db in try workflow.fireDue(db, now: now, limit: batchSize) }
+            more = report.more
+            record(report, now: now)
+            if report.queued > 0 { await onQueued() }
+        }
+        let earliest = try await store.writer.read { try Store.earliestTimer($0) }
+        // A timer armed while firing may be earlier than what the query saw; keep the earlier.
+        if let known = nextWake, known > now, let found = earliest { nextWake = min(known, found) } else { nextWake = earliest }
+    }
+
+    private func record(_ report: Workflow.FireReport, now: Int64) {
+        guard report.fired > 0 else { return }
+        stats.fired += report.fired
+        stats.queued += report.queued
+        stats.lastFiredAt = now
+        stats.recentLateness.append(contentsOf: report.lateness)
+        if stats.recentLateness.count > 10_000 { stats.recentLateness.removeFirst(stats.recentLateness.count - 10_000) }
+        logger.debug("timers fired", metadata: ["timers.fired": "\(report.fired)", "notices.queued": "\(report.queued)"])
+    }
+}

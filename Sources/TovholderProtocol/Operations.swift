@@ -1,0 +1,95 @@
+import TovholderCore
+
+/// The operations, their parameters and their results. Field names are stable; the README documents them.
+public enum Operation: String, CaseIterable, Sendable {
+    case status
+    case citizenAdd = "citizen.add"
+    case citizenShow = "citizen.show"
+    case citizenList = "citizen.list"
+    case eventRecord = "event.record"
+    case deadlines
+    case notifications
+    case audit
+}
+
+public struct CitizenAddParams: Codable, Sendable {
+    public var id: CitizenID
+    public var caseworker: String
+    public var takeover: LocalDate
+    public var visitation: LocalDate?
+    public var track: Track?
+    public var household: String?
+
+    public init(id: CitizenID, caseworker: String, takeover: LocalDate, visitation: LocalDate?, track: Track?, household: String?) {
+        self.id = id
+        self.caseworker = caseworker
+        self.takeover = takeover
+        self.visitation = visitation
+        self.track = track
+        self.household = household
+    }
+}
+
+public struct CitizenShowParams: Codable, Sendable {
+    public var id: CitizenID
+    public init(id: CitizenID) { self.id = id }
+}
+
+public struct CitizenListParams: Codable, Sendable {
+    public var caseworker: String?
+    /// Paging: list citizens with ids after this one.
+    public var after: String?
+    public var limit: Int?
+    public init(caseworker: String? = nil, after: String? = nil, limit: Int? = nil) {
+        self.caseworker = caseworker
+        self.after = after
+        self.limit = limit
+    }
+}
+
+public struct EventRecordParams: Codable, Sendable {
+    public var citizen: CitizenID
+    public var kind: EventKind
+    public var date: LocalDate
+    public var offer: OfferKind?
+    public init(citizen: CitizenID, kind: EventKind, date: LocalDate, offer: OfferKind?) {
+        self.citizen = citizen
+        self.kind = kind
+        self.date = date
+        self.offer = offer
+    }
+}
+
+public struct DeadlinesParams: Codable, Sendable {
+    public var citizen: CitizenID?
+    public var overdue: Bool?
+    public var dueBefore: LocalDate?
+    public var caseworker: String?
+    public var limit: Int?
+    public init(citizen: CitizenID? = nil, overdue: Bool? = nil, dueBefore: LocalDate? = nil, caseworker: String? = nil, limit: Int? = nil) {
+        self.citizen = citizen
+        self.overdue = overdue
+        self.dueBefore = dueBefore
+        self.caseworker = caseworker
+        self.limit = limit
+    }
+}
+
+public struct NotificationsParams: Codable, Sendable {
+    /// `pending`, `delivered` or `failed`; all when absent.
+    public var state: String?
+    public var limit: Int?
+    public init(state: String? = nil, limit: Int? = nil) {
+        self.state = state
+        self.limit = limit
+    }
+}
+
+public struct AuditParams: Codable, Sendable {
+    public var citizen: CitizenID?
+    public var limit: Int?
+    public init(citizen: CitizenID? = nil, limit: Int? = nil) {
+        self.citizen = citizen
+        self.limit = limit
+    }
+}

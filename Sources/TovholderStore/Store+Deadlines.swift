@@ -1,0 +1,158 @@
+import GRDB
+import TovholderCore
+
+/// A derived deadline as stored, with its timer: the last stage sent (-1 for none) and when the next
+/// stage fires (nil when the deadline is closed or every stage has been sent).
+public struct StoredDeadline: Sendable, Hashable {
+    public var deadline: Deadline
+    public var lastStage: Int
+    public var nextFireAt: Int64?
+
+    public init(deadline: Deadline, lastStage: Int, nextFireAt: Int64?) {
+        self.deadline = deadline
+        self.lastStage = lastStage
+        self.nextFireAt = nextFireAt
+    }
+}
+
+/// Filters for listing deadlines.
+public struct DeadlineFilter: Sendable {
+    public var citizen: CitizenID?
+    public var caseworker: String?
+    public var overdueOn: LocalDate?
+    public var dueBefore: LocalDate?
+    public var limit: Int
+
+    public init(
+        citizen: CitizenID? = nil, caseworker: String? = nil, overdueOn: LocalDate? = nil, dueBefore: LocalDate? = nil,
+        limit: Int = 10_000
+    ) {
+        self.citizen = citizen
+        self.caseworker = caseworker
+        self.overdueOn = overdueOn
+        self.dueBefore = dueBefore
+        self.limit = limit
+    }
+}
+
+extension Store {
+    public static func deadlines(_ db: Database, citizen: CitizenID) throws -> [StoredDeadline] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM deadline WHERE citizen = ? ORDER BY trigger_date, rule, instance"),
+            arguments: [citizen.rawValue]
+        ).map(storedDeadline(from:))
+    }
+
+    /// Replaces a citizen's stored deadlines with `new`, inserting, updating or deleting only what changed.
+    public static func replaceDeadlines(_ db: Database, citizen: CitizenID, with new: [StoredDeadline]) throws {
+        let old = Dictionary(
+            try deadlines(db, citizen: citizen).map { ($0.deadline.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var kept: Set<String> = []
+        let upsert = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on,
+                progress, required, suspended_days, last_stage, next_fire_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for item in new {
+            kept.insert(item.deadline.key)
+            if old[item.deadline.key] == item { continue }
+            let d = item.deadline
+            try upsert.execute(arguments: [
+                d.citizen.rawValue, d.rule, d.instance, d.ruleVersion?.description, d.triggerDate.description,
+                d.due.description, d.state.rawValue, d.closedOn?.description, d.progress, d.required, d.suspendedDays,
+                item.lastStage, item.nextFireAt,
+            ])
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM deadline WHERE citizen = ? AND rule = ? AND instance = ?")
+        for (key, item) in old where !kept.contains(key) {
+            try delete.execute(arguments: [citizen.rawValue, item.deadline.rule, item.deadline.instance])
+        }
+    }
+
+    /// Deadlines whose timer is due at `now`, earliest first, with their citizen's caseworker.
+    public static func dueTimers(_ db: Database, now: Int64, limit: Int) throws -> [(StoredDeadline, caseworker: String)] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT deadline.*, citizen.caseworker AS cw FROM deadline JOIN citizen ON citizen.id = deadline.citizen
+                WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?
+                """), arguments: [now, limit]
+        ).map { (storedDeadline(from: $0), $0["cw"]) }
+    }
+
+    /// Records that stages up to `lastStage` were sent and arms the next one.
+    public static func setTimer(_ db: Database, _ deadline: Deadline, lastStage: Int, nextFireAt: Int64?) throws {
+        try db.cachedStatement(sql: """
+            UPDATE deadline SET last_stage = ?, next_fire_at = ? WHERE citizen = ? AND rule = ? AND instance = ?
+            """).execute(arguments: [lastStage, nextFireAt, deadline.citizen.rawValue, deadline.rule, deadline.instance])
+    }
+
+    /// The earliest armed timer.
+    public static func earliestTimer(_ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT MIN(next_fire_at) FROM deadline WHERE next_fire_at IS NOT NULL")
+    }
+
+    public static func deadlines(_ db: Database, matching filter: DeadlineFilter) throws -> [StoredDeadline] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        var join = ""
+        if let citizen = filter.citizen {
+            conditions.append("deadline.citizen = ?")
+            arguments += [citizen.rawValue]
+        }
+        if let caseworker = filter.caseworker {
+            join = " JOIN citizen ON citizen.id = deadline.citizen"
+            conditions.append("citizen.caseworker = ?")
+            arguments += [caseworker]
+        }
+        if let today = filter.overdueOn {
+            conditions.append("deadline.state = 'open' AND deadline.due < ?")
+            arguments += [today.description]
+        }
+        if let before = filter.dueBefore {
+            conditions.append("deadline.due < ?")
+            arguments += [before.description]
+        }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        arguments += [filter.limit]
+        return try Row.fetchAll(
+            db,
+            sql: "SELECT deadline.* FROM deadline\(join)\(whereClause) ORDER BY deadline.due, deadline.citizen, deadline.rule LIMIT ?",
+            arguments: arguments
+        ).map(storedDeadline(from:))
+    }
+
+    /// Deadlines counted by the status they have on `today`.
+    public static func statusCounts(_ db: Database, today: LocalDate) throws -> [DeadlineStatus: Int] {
+        var counts: [DeadlineStatus: Int] = [:]
+        for status in DeadlineStatus.allCases { counts[status] = 0 }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT state, CASE
+                WHEN state = 'open' AND due < ?1 THEN 'overdue'
+                WHEN state = 'open' THEN 'pending'
+                WHEN state = 'met' AND closed_on > due THEN 'met-late'
+                ELSE state END AS status, COUNT(*) AS n
+            FROM deadline GROUP BY status
+            """, arguments: [today.description])
+        for row in rows {
+            if let status = DeadlineStatus(rawValue: row["status"]) { counts[status, default: 0] += row["n"] as Int }
+        }
+        return counts
+    }
+
+    /// Every citizen id, in order, for re-deriving after a rulebook change.
+    public static func citizenIDs(_ db: Database, after: String, limit: Int) throws -> [CitizenID] {
+        try String.fetchAll(db, sql: "SELECT id FROM citizen WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit])
+            .map(CitizenID.init(trusted:))
+    }
+
+    static func storedDeadline(from row: Row) -> StoredDeadline {
+        let deadline = Deadline(
+            citizen: CitizenID(trusted: row["citizen"]), rule: row["rule"], instance: row["instance"],
+            ruleVersion: (row["rule_version"] as String?).flatMap { LocalDate($0) },
+            triggerDate: LocalDate(row["trigger_date"] as String)!, due: LocalDate(row["due"] as String)!,
+            state: DeadlineState(rawValue: row["state"]) ?? .open,
+            closedOn: (row["closed_on"] as String?).flatMap { LocalDate($0) }, progress: row["progress"],
+            required: row["required"], suspendedDays: row["suspended_days"])
+        return StoredDeadline(deadline: deadline, lastStage: row["last_stage"], nextFireAt: row["next_fire_at"])
+    }
+}

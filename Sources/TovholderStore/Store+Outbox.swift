@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import TovholderCore
+
+/// A notification waiting in, or delivered from, the outbox.
+public struct OutboxEntry: Sendable, Hashable {
+    public enum State: String, Sendable, Hashable, CaseIterable {
+        case pending, delivered, failed
+    }
+
+    public var id: Int64
+    public var notice: Notice
+    public var state: State
+    public var attempts: Int
+    public var nextAttemptAt: Int64
+    public var createdAt: Int64
+    public var deliveredAt: Int64?
+    public var lastError: String?
+}
+
+extension Store {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Queues a notification for delivery. Returns false when its key was queued before (nothing changes):
+    /// a firing repeated after a crash cannot queue a stage twice.
+    @discardableResult
+    public static func enqueue(_ db: Database, _ notice: Notice, at millis: Int64) throws -> Bool {
+        let payload = String(decoding: try encoder.encode(notice), as: UTF8.self)
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                notice.key, notice.citizen, notice.rule, notice.stage,
+                notice.recipient, notice.channel, payload, millis, millis,
+            ])
+        return db.changesCount > 0
+    }
+
+    /// Pending notifications whose attempt is due, oldest first.
+    public static func deliverable(_ db: Database, now: Int64, limit: Int) throws -> [OutboxEntry] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+                """), arguments: [now, limit]
+        ).compactMap(outboxEntry(from:))
+    }
+
+    /// When the next pending attempt is due.
+    public static func nextAttempt(_ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+    }
+
+    public static func markDelivered(_ db: Database, ids: [Int64], at millis: Int64) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL
+            WHERE id = ? AND state = 'pending'
+            """)
+        for id in ids { try statement.execute(arguments: [millis, id]) }
+    }
+
+    /// Records a failed attempt: retried at `retryAt`, or failed for good when `retryAt` is nil.
+    public static func markAttemptFailed(_ db: Database, id: Int64, error: String, retryAt: Int64?) throws {
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET attempts = attempts + 1, last_error = ?, state = ?, next_attempt_at = COALESCE(?, next_attempt_at)
+            WHERE id = ? AND state = 'pending'
+            """).execute(arguments: [String(error.prefix(500)), retryAt == nil ? "failed" : "pending", retryAt, id])
+    }
+
+    public static func outbox(_ db: Database, state: OutboxEntry.State?, limit: Int) throws -> [OutboxEntry] {
+        if let state {
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?", arguments: [state.rawValue, limit]
+            ).compactMap(outboxEntry(from:))
+        }
+        return try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", arguments: [limit])
+            .compactMap(outboxEntry(from:))
+    }
+
+    public static func outboxCounts(_ db: Database) throws -> [OutboxEntry.State: Int] {
+        var counts: [OutboxEntry.State: Int] = [.pending: 0, .delivered: 0, .failed: 0]
+        for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
+            if let state = OutboxEntry.State(rawValue: row["state"]) { counts[state] = row["n"] }
+        }
+        return counts
+    }
+
+    static func outboxEntry(from row: Row) -> OutboxEntry? {
+        guard let notification = try? JSONDecoder().decode(Notice.self, from: Data((row["payload"] as String).utf8))
+        else { return nil }
+        return OutboxEntry(
+            id: row["id"], notice: notification, state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
+            attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], createdAt: row["created_at"],
+            deliveredAt: row["delivered_at"], lastError: row["last_error"])
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import TovholderCore
+
+/// The durable store: a SQLite file in WAL mode behind GRDB. Events are the truth; the `deadline` table is
+/// a cache of what derivation gives, holding each deadline's timer, so that start-up need not derive
+/// every citizen again. All methods that change data take a `Database` so callers compose one
+/// transaction from several of them (an event, its deadlines, its audit line: all or nothing).
+public struct Store: Sendable {
+    public let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the store at `path` and migrates it.
+    public static func open(path: String, synchronous: String = "full") throws -> Store {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let mode = synchronous == "normal" ? "NORMAL" : "FULL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(mode)")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        let store = Store(writer: pool)
+        try store.migrate()
+        return store
+    }
+
+    /// A private in-memory store for tests.
+    public static func inMemory() throws -> Store {
+        let store = Store(writer: try DatabaseQueue())
+        try store.migrate()
+        return store
+    }
+
+    public init(writer: any DatabaseWriter) { self.writer = writer }
+
+    func migrate() throws {
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Named, append-only migrations: never edit one that has shipped; add the next.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-initial") { db in
+            try db.execute(sql: """
+                CREATE TABLE citizen (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    caseworker TEXT NOT NULL,
+                    takeover TEXT NOT NULL,
+                    visitation TEXT,
+                    track TEXT,
+                    household TEXT,
+                    created_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX citizen_caseworker ON citizen(caseworker);
+                CREATE TABLE event (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    citizen TEXT NOT NULL REFERENCES citizen(id),
+                    kind TEXT NOT NULL,
+                    date TEXT NOT NULL,
+                    offer TEXT,
+                    recorded_at INTEGER NOT NULL,
+                    recorded_by TEXT NOT NULL
+                );
+                CREATE INDEX event_citizen ON event(citizen, seq);
+                CREATE TABLE deadline (
+                    citizen TEXT NOT NULL REFERENCES citizen(id),
+                    rule TEXT NOT NULL,
+                    instance TEXT NOT NULL,
+                    rule_version TEXT,
+                    trigger_date TEXT NOT NULL,
+                    due TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    closed_on TEXT,
+                    progress INTEGER NOT NULL,
+                    required INTEGER NOT NULL,
+                    suspended_days INTEGER NOT NULL,
+                    last_stage INTEGER NOT NULL DEFAULT -1,
+                    next_fire_at INTEGER,
+                    PRIMARY KEY (citizen, rule, instance)
+                ) WITHOUT ROWID;
+                CREATE INDEX deadline_timer ON deadline(next_fire_at) WHERE next_fire_at IS NOT NULL;
+                CREATE INDEX deadline_state_due ON deadline(state, due);
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    key TEXT NOT NULL UNIQUE,
+                    citizen TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    stage TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    delivered_at INTEGER,
+                    last_error TEXT
+                );
+                CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE state = 'pending';
+                CREATE INDEX outbox_state ON outbox(state, id);
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    uid INTEGER,
+                    pid INTEGER,
+                    caller TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    citizen TEXT,
+                    outcome TEXT NOT NULL
+                );
+                CREATE INDEX audit_citizen ON audit(citizen, id);
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Meta
+
+    public static func meta(_ db: Database, _ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    public static func setMeta(_ db: Database, _ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+}
