@@ -81,21 +81,32 @@ let package = Package(
                 "TovholderCore", "TovholderConfig", "TovholderStore", "TovholderChannels", "TovholderEngine",
                 "TovholderControl", "TovholderSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),
-        .executableTarget(name: "tovholderd", dependencies: ["TovholderDaemon"], swiftSettings: settings),
+        .executableTarget(
+            name: "tovholderd",
+            dependencies: ["TovholderDaemon"],
+            swiftSettings: settings
+        ),
         .target(
             name: "TovholderCtl",
             dependencies: [
-                "TovholderProtocol",
+                "TovholderProtocol", "TovholderCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
         ),
-        .executableTarget(name: "tovholderctl", dependencies: ["TovholderCtl"], swiftSettings: settings),
+        .executableTarget(
+            name: "tovholderctl",
+            dependencies: ["TovholderCtl"],
+            swiftSettings: settings
+        ),
         .executableTarget(name: "tovholder-bench", dependencies: ["TovholderProtocol"], swiftSettings: settings),
         .testTarget(name: "TovholderCoreTests", dependencies: ["TovholderCore"], swiftSettings: settings),
         .testTarget(

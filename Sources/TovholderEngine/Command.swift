@@ -4,7 +4,8 @@ import TovholderStore
 
 /// A change to a citizen's case, applied by the CommandWriter inside a group-committed transaction.
 public enum Command: Sendable {
-    case addCitizen(Citizen)
+    /// Adds a citizen with the history known so far, all at once: no stage fires on a half-entered case.
+    case addCitizen(Citizen, history: [NewEvent] = [])
     case recordEvent(citizen: CitizenID, kind: EventKind, date: LocalDate, offer: OfferKind?)
 
     /// The audit action name.
@@ -17,9 +18,22 @@ public enum Command: Sendable {
 
     public var citizenID: CitizenID {
         switch self {
-        case .addCitizen(let citizen): citizen.id
+        case .addCitizen(let citizen, _): citizen.id
         case .recordEvent(let id, _, _, _): id
         }
+    }
+}
+
+/// An event to record: kind, effective date and, for offers, the offer kind.
+public struct NewEvent: Sendable, Hashable {
+    public var kind: EventKind
+    public var date: LocalDate
+    public var offer: OfferKind?
+
+    public init(kind: EventKind, date: LocalDate, offer: OfferKind? = nil) {
+        self.kind = kind
+        self.date = date
+        self.offer = offer
     }
 }
 
@@ -40,7 +54,7 @@ extension Workflow {
     /// Applies one command. Throws DomainError for anything the caller got wrong; nothing is written then.
     func apply(_ command: Command, _ db: Database, now: Int64, caller: Caller) throws -> (CitizenSnapshot, Int64?) {
         switch command {
-        case .addCitizen(let citizen):
+        case .addCitizen(let citizen, let history):
             guard directory.knows(caseworker: citizen.caseworker) else {
                 throw DomainError.invalid(
                     "unknown caseworker '\(citizen.caseworker)'; caseworkers are listed under [caseworkers] in the configuration")
@@ -52,21 +66,33 @@ extension Workflow {
                 throw DomainError.invalid("takeover \(citizen.takeover) is more than a year ahead")
             }
             try Store.addCitizen(db, citizen, at: now)
-            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: [])
-            return (CitizenSnapshot(citizen: citizen, events: [], deadlines: deadlines), earliest)
+            var events: [CaseEvent] = []
+            for item in history {
+                events.append(try append(item, to: citizen, history: events, db, now: now, caller: caller))
+            }
+            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events)
+            return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
 
         case .recordEvent(let id, let kind, let date, let offer):
             guard let citizen = try Store.citizen(db, id) else {
                 throw DomainError.notFound("no citizen \(id)")
             }
             let history = try Store.events(db, citizen: id)
-            let candidate = CaseEvent(sequence: Int64.max, kind: kind, date: date, offer: offer)
-            try CaseHistory.check(candidate, citizen: citizen, events: history, today: today(now))
-            let event = try Store.appendEvent(
-                db, citizen: id, kind: kind, date: date, offer: offer, at: now, by: caller.name)
+            let event = try append(
+                NewEvent(kind: kind, date: date, offer: offer), to: citizen, history: history, db, now: now, caller: caller)
             let events = history + [event]
             let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events)
             return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
         }
+    }
+
+    /// Checks an event against the history and appends it.
+    func append(
+        _ item: NewEvent, to citizen: Citizen, history: [CaseEvent], _ db: Database, now: Int64, caller: Caller
+    ) throws -> CaseEvent {
+        let candidate = CaseEvent(sequence: Int64.max, kind: item.kind, date: item.date, offer: item.offer)
+        try CaseHistory.check(candidate, citizen: citizen, events: history, today: today(now))
+        return try Store.appendEvent(
+            db, citizen: citizen.id, kind: item.kind, date: item.date, offer: item.offer, at: now, by: caller.name)
     }
 }

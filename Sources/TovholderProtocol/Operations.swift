@@ -1,7 +1,7 @@
 import TovholderCore
 
 /// The operations, their parameters and their results. Field names are stable; the README documents them.
-public enum Operation: String, CaseIterable, Sendable {
+public enum RequestOperation: String, CaseIterable, Sendable {
     case status
     case citizenAdd = "citizen.add"
     case citizenShow = "citizen.show"
@@ -19,14 +19,32 @@ public struct CitizenAddParams: Codable, Sendable {
     public var visitation: LocalDate?
     public var track: Track?
     public var household: String?
+    /// The case history so far, recorded with the citizen in one step.
+    public var events: [NewEventParams]?
 
-    public init(id: CitizenID, caseworker: String, takeover: LocalDate, visitation: LocalDate?, track: Track?, household: String?) {
+    public init(
+        id: CitizenID, caseworker: String, takeover: LocalDate, visitation: LocalDate?, track: Track?,
+        household: String?, events: [NewEventParams]? = nil
+    ) {
+        self.events = events
         self.id = id
         self.caseworker = caseworker
         self.takeover = takeover
         self.visitation = visitation
         self.track = track
         self.household = household
+    }
+}
+
+/// One event of a history given with `citizen.add`.
+public struct NewEventParams: Codable, Sendable {
+    public var kind: EventKind
+    public var date: LocalDate
+    public var offer: OfferKind?
+    public init(kind: EventKind, date: LocalDate, offer: OfferKind?) {
+        self.kind = kind
+        self.date = date
+        self.offer = offer
     }
 }
 

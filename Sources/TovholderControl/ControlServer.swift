@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import ServiceLifecycle
+import TovholderEngine
+
+/// The control socket: newline-delimited JSON over a Unix stream socket, served with SwiftNIO. Each
+/// connection runs in its own child task; an error in one never touches another. Request lines are
+/// bounded; an oversized one gets a `too-large` answer and the connection is closed (its framing is lost).
+public final class ControlServer: Service, Sendable {
+    public struct Connection: Sendable {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let caller: Caller
+    }
+
+    let listener: NIOAsyncChannel<Connection, Never>
+    let handler: RequestHandler
+    let logger: Logger
+    let maxLineBytes: Int
+
+    /// Binds the socket now, so the daemon reports ready only once it listens. `inheritedDescriptor` is a
+    /// listening socket handed in by systemd (socket activation); otherwise `path` is bound (an old
+    /// socket file left by a crash is replaced) and made accessible to owner and group.
+    public static func bind(
+        path: String, inheritedDescriptor: Int32?, maxLineBytes: Int, handler: RequestHandler,
+        group: MultiThreadedEventLoopGroup, logger: Logger
+    ) async throws -> ControlServer {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLineBytes))
+                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }.flatMap { async in
+                PeerCredentials.of(channel).map { Connection(channel: async, caller: $0) }
+            }
+        }
+        let listener: NIOAsyncChannel<Connection, Never>
+        if let descriptor = inheritedDescriptor {
+            listener = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+        } else {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            listener = try await bootstrap.bind(
+                unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+            chmod(path, 0o660)
+        }
+        return ControlServer(listener: listener, handler: handler, logger: logger, maxLineBytes: maxLineBytes)
+    }
+
+    init(listener: NIOAsyncChannel<Connection, Never>, handler: RequestHandler, logger: Logger, maxLineBytes: Int) {
+        self.listener = listener
+        self.handler = handler
+        self.logger = logger
+        self.maxLineBytes = maxLineBytes
+    }
+
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await listener.executeThenClose { connections in
+                for try await connection in connections.cancelOnGracefulShutdown() {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    func serve(_ connection: Connection) async {
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                do {
+                    for try await line in inbound.cancelOnGracefulShutdown() {
+                        let request = Data(line.readableBytesView)
+                        var response = await handler.handle(request, caller: connection.caller)
+                        response.append(UInt8(ascii: "\n"))
+                        try await outbound.write(ByteBuffer(bytes: response))
+                    }
+                } catch is ByteToMessageDecoderError.PayloadTooLargeError {
+                    let message = #"{"error":{"code":"too-large","message":"request line longer than \#(maxLineBytes) bytes; refused"},"ok":false,"v":1}"#
+                    try await outbound.write(ByteBuffer(string: message + "\n"))
+                }
+            }
+        } catch {
+            logger.debug("control connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import TovholderCore
+import TovholderEngine
+import TovholderProtocol
+import TovholderStore
+
+/// The one place every request passes through: it knows the caller, decodes the request, calls the
+/// engine, and turns every failure into a specific error response. It never throws: bad input of any
+/// kind becomes an answer, and the connection stays usable.
+public struct RequestHandler: Sendable {
+    let engine: Engine
+    let version: String
+    let logger: Logger
+
+    public init(engine: Engine, version: String, logger: Logger) {
+        self.engine = engine
+        self.version = version
+        self.logger = logger
+    }
+
+    /// Handles one request line and returns one response line (without the newline).
+    public func handle(_ line: Data, caller: Caller) async -> Data {
+        let header: RequestHeader
+        do {
+            header = try JSONDecoder().decode(RequestHeader.self, from: line)
+        } catch {
+            return encode(Response<Empty>(id: nil, error: WireError(.badRequest, "the request is not a JSON object: \(Self.describe(error))")))
+        }
+        guard let v = header.v else {
+            return encode(Response<Empty>(id: header.id, error: WireError(.badRequest, "the request has no protocol version 'v'")))
+        }
+        guard v == WireProtocol.version else {
+            return encode(Response<Empty>(id: header.id, error: WireError(
+                .unsupportedVersion, "protocol version \(v) is not supported; this daemon speaks version \(WireProtocol.version)")))
+        }
+        guard let opName = header.op else {
+            return encode(Response<Empty>(id: header.id, error: WireError(.badRequest, "the request has no operation 'op'")))
+        }
+        guard let op = RequestOperation(rawValue: opName) else {
+            return encode(Response<Empty>(id: header.id, error: WireError(
+                .unknownOperation,
+                "unknown operation '\(opName.prefix(40))'; known: \(RequestOperation.allCases.map(\.rawValue).joined(separator: ", "))")))
+        }
+        return await dispatch(op, line: line, id: header.id, caller: caller)
+    }
+
+    func dispatch(_ op: RequestOperation, line: Data, id: Int?, caller: Caller) async -> Data {
+        switch op {
+        case .status:
+            return await run(id, line) { (_: Empty) in try await status() }
+        case .citizenAdd:
+            return await run(id, line) { (p: CitizenAddParams) in
+                let household = try p.household.map { raw throws(DomainError) in try Identifier.validate(raw, as: "household id") }
+                let citizen = Citizen(
+                    id: p.id, caseworker: p.caseworker, takeover: p.takeover, visitation: p.visitation, track: p.track,
+                    household: household)
+                let history = (p.events ?? []).map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) }
+                return view(try await engine.submit(.addCitizen(citizen, history: history), caller: caller))
+            }
+        case .citizenShow:
+            return await run(id, line) { (p: CitizenShowParams) in view(try await engine.citizen(p.id, caller: caller)) }
+        case .citizenList:
+            return await run(id, line) { (p: CitizenListParams) in
+                let limit = min(max(p.limit ?? 1000, 1), 10_000)
+                let list = try await engine.citizens(caseworker: p.caseworker, after: p.after, limit: limit, caller: caller)
+                return CitizenListView(
+                    citizens: list.map { view($0, events: nil, deadlines: nil) },
+                    next: list.count == limit ? list.last?.id.rawValue : nil)
+            }
+        case .eventRecord:
+            return await run(id, line) { (p: EventRecordParams) in
+                view(try await engine.submit(
+                    .recordEvent(citizen: p.citizen, kind: p.kind, date: p.date, offer: p.offer), caller: caller))
+            }
+        case .deadlines:
+            return await run(id, line) { (p: DeadlinesParams) in
+                let today = engine.workflow.today(engine.wall.nowMillis())
+                let filter = DeadlineFilter(
+                    citizen: p.citizen, caseworker: p.caseworker, overdueOn: p.overdue == true ? today : nil,
+                    dueBefore: p.dueBefore, limit: min(max(p.limit ?? 10_000, 1), 100_000))
+                let list = try await engine.deadlines(filter, caller: caller)
+                return DeadlineListView(deadlines: list.map { view($0, today: today) })
+            }
+        case .notifications:
+            return await run(id, line) { (p: NotificationsParams) in
+                var state: OutboxEntry.State?
+                if let raw = p.state {
+                    guard let parsed = OutboxEntry.State(rawValue: raw) else {
+                        throw DomainError.invalid("unknown notification state '\(raw.prefix(40))'; use pending, delivered or failed")
+                    }
+                    state = parsed
+                }
+                let list = try await engine.notifications(state: state, limit: min(max(p.limit ?? 100, 1), 10_000), caller: caller)
+                return NotificationListView(notifications: list.map(view))
+            }
+        case .audit:
+            return await run(id, line) { (p: AuditParams) in
+                let entries = try await engine.audit(citizen: p.citizen, limit: min(max(p.limit ?? 100, 1), 10_000))
+                return AuditListView(entries: entries.map {
+                    AuditView(at: $0.at.iso8601, caller: $0.caller, uid: $0.uid, pid: $0.pid, action: $0.action,
+                              citizen: $0.citizen, outcome: $0.outcome)
+                })
+            }
+        }
+    }
+
+    /// Decodes the parameters, runs the body and encodes its result or error.
+    func run<P: Codable & Sendable, R: Codable & Sendable>(
+        _ id: Int?, _ line: Data, _ body: (P) async throws -> R
+    ) async -> Data {
+        let params: P
+        do {
+            params = try JSONDecoder().decode(RequestParams<P>.self, from: line).params
+        } catch {
+            return encode(Response<Empty>(id: id, error: WireError(.invalid, Self.describe(error))))
+        }
+        do {
+            return encode(Response(id: id, result: try await body(params)))
+        } catch let error as DomainError {
+            return encode(Response<Empty>(id: id, error: WireError(error)))
+        } catch let error as EngineError {
+            return encode(Response<Empty>(id: id, error: WireError(.unavailable, error.description)))
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(error)"])
+            return encode(Response<Empty>(id: id, error: WireError(.internalError, "internal error; see the daemon's log")))
+        }
+    }
+
+    func status() async throws -> StatusView {
+        let status = try await engine.status()
+        let now = engine.wall.nowMillis()
+        return StatusView(
+            version: version, startedAt: engine.startedAt.iso8601, uptimeSeconds: Int((now - engine.startedAt) / 1000),
+            citizens: status.citizens, events: status.events,
+            deadlines: Dictionary(uniqueKeysWithValues: status.deadlines.map { ($0.key.rawValue, $0.value) }),
+            nextFiring: status.nextFiring?.iso8601,
+            outbox: Dictionary(uniqueKeysWithValues: status.outbox.map { ($0.key.rawValue, $0.value) }),
+            rulebook: engine.workflow.rulebook.name, today: status.today)
+    }
+
+    func encode<R: Encodable>(_ response: R) -> Data {
+        (try? WireProtocol.encoder.encode(response)) ?? Data(#"{"v":1,"ok":false,"error":{"code":"internal","message":"cannot encode the response"}}"#.utf8)
+    }
+
+    /// A person-readable account of a decoding error: which field, and what was wrong with it.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let at = path(context)
+            return "missing field '\(at.isEmpty ? key.stringValue : at + "." + key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "field '\(path(context))' has the wrong type: \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            let at = path(context)
+            if at.isEmpty { return "not valid JSON" }
+            return "field '\(at)': \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

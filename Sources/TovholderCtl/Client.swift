@@ -1,0 +1,95 @@
+import Foundation
+import TovholderProtocol
+
+/// A blocking client for the control socket: one request line out, one response line in.
+public final class Client {
+    let descriptor: Int32
+    let path: String
+    private var buffer = [UInt8]()
+    private var nextID = 1
+
+    /// Connects, or fails with one clear sentence.
+    public init(path: String) throws(CtlError) {
+        self.path = path
+        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw CtlError("cannot create a socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(descriptor)
+            throw CtlError("socket path is too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = errno
+            close(descriptor)
+            switch code {
+            case ENOENT, ECONNREFUSED:
+                throw CtlError("tovholderd is not running (nothing listens on \(path)); start it, or point --socket or TOVHOLDER_SOCKET at its socket")
+            case EACCES:
+                throw CtlError("permission denied on \(path); ask an administrator to add you to the socket's group")
+            default:
+                throw CtlError("cannot connect to \(path): \(String(cString: strerror(code)))")
+            }
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends a request and decodes the result, or throws the daemon's error.
+    public func call<P: Codable & Sendable, R: Codable & Sendable>(_ op: RequestOperation, _ params: P, as: R.Type) throws(CtlError) -> R {
+        let id = nextID
+        nextID += 1
+        let request: Data
+        do { request = try WireProtocol.encoder.encode(Request(id: id, op: op.rawValue, params: params)) } catch {
+            throw CtlError("cannot encode the request: \(error)")
+        }
+        try send(request + Data([UInt8(ascii: "\n")]))
+        let line = try readLine()
+        let response: Response<R>
+        do { response = try JSONDecoder().decode(Response<R>.self, from: line) } catch {
+            throw CtlError("tovholderd sent a response this tovholderctl does not understand: \(error)")
+        }
+        if let error = response.error { throw CtlError(wire: error) }
+        guard let result = response.result else { throw CtlError("tovholderd sent an empty response") }
+        return result
+    }
+
+    func send(_ data: Data) throws(CtlError) {
+        var offset = 0
+        while offset < data.count {
+            let written = data.withUnsafeBytes { raw in
+                Glibc.send(descriptor, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw CtlError("lost the connection to tovholderd: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    func readLine() throws(CtlError) -> Data {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Data(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = recv(descriptor, &chunk, chunk.count, 0)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw CtlError("tovholderd closed the connection before answering") }
+            buffer.append(contentsOf: chunk[..<count])
+        }
+    }
+}

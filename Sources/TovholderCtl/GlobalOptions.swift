@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+
+/// Options every command takes.
+public struct GlobalOptions: ParsableArguments {
+    @Option(help: "The daemon's control socket (default: $TOVHOLDER_SOCKET, else /run/tovholder/control.sock).")
+    var socket: String?
+
+    @Flag(help: "Print the result as JSON (stable field names; see the README).")
+    var json = false
+
+    public init() {}
+
+    var socketPath: String {
+        socket ?? ProcessInfo.processInfo.environment["TOVHOLDER_SOCKET"] ?? "/run/tovholder/control.sock"
+    }
+
+    func client() throws(CtlError) -> Client { try Client(path: socketPath) }
+}

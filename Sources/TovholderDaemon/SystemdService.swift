@@ -1,0 +1,44 @@
+import Logging
+import ServiceLifecycle
+import TovholderCore
+import TovholderEngine
+import TovholderStore
+import TovholderSystemd
+
+/// Reports to systemd: READY=1 when it starts (the composition root starts the group only after the
+/// store is open, timers are armed and the socket listens), STATUS= with counts every few seconds,
+/// WATCHDOG=1 at half the interval systemd asks for, and STOPPING=1 on graceful shutdown.
+struct SystemdService: Service {
+    let notifier: any ServiceManagerNotifier
+    let engine: Engine
+    let logger: Logger
+    let statusEvery: Duration = .seconds(10)
+
+    func run() async throws {
+        notifier.notify("READY=1\nSTATUS=\(await statusLine())")
+        logger.notice("tovholderd ready")
+        let tick = min(notifier.watchdogInterval.map { $0 / 2 } ?? statusEvery, statusEvery)
+        var sinceStatus: Duration = .zero
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                try? await Task.sleep(for: tick)
+                if notifier.watchdogInterval != nil { notifier.notify("WATCHDOG=1") }
+                sinceStatus += tick
+                if sinceStatus >= statusEvery {
+                    sinceStatus = .zero
+                    notifier.notify("STATUS=\(await statusLine())")
+                }
+            }
+        } onGracefulShutdown: {
+            notifier.notify("STOPPING=1\nSTATUS=stopping")
+        }
+    }
+
+    func statusLine() async -> String {
+        guard let status = try? await engine.status() else { return "running" }
+        let overdue = status.deadlines[.overdue] ?? 0
+        let pending = status.deadlines[.pending] ?? 0
+        return "\(status.citizens) citizens, \(pending) pending and \(overdue) overdue deadlines, "
+            + "\(status.outbox[.pending] ?? 0) notices queued"
+    }
+}
