@@ -119,6 +119,9 @@ let package = Package(
             dependencies: [
                 "TovholderEngine", "TovholderStore", "TovholderChannels", "TovholderCore",
                 .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),

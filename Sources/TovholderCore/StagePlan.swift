@@ -62,5 +62,9 @@ public struct StagePlan: Sendable {
         /// The stage index to send, if any.
         public var send: Int?
         public var next: Timer?
+        public init(send: Int?, next: Timer?) {
+            self.send = send
+            self.next = next
+        }
     }
 }

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import Testing
+import TovholderCore
+@testable import TovholderEngine
+import TovholderStore
+
+@Suite(.serialized) struct SchedulerTests {
+    @Test func aReminderFiresAtItsMorningAndIsDeliveredToTheSpool() async throws {
+        // Takeover Mon 5 Jan 2026 → contract due Thu 5 Feb; remind-7d on Thu 29 Jan at 08:00.
+        let h = try await Harness(now: "2026-01-20")
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-1", takeover: "2026-01-05")
+        #expect(await h.engine.scheduler.next == Harness.morning("2026-01-29"))
+
+        await h.wall.advance(to: Harness.morning("2026-01-29") - 1)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await h.outbox().isEmpty)
+
+        await h.wall.advance(byMillis: 1)
+        #expect(try await eventually { h.spool.count == 1 })
+        let notice = h.spool[0]
+        #expect(notice.stage == "remind-7d")
+        #expect(notice.recipient == "cw-a")
+        #expect(notice.due == LocalDate("2026-02-05"))
+        #expect(notice.key == "C-1/contract#takeover/remind-7d/cw-a/spool")
+        #expect(try await eventually { try await h.outbox(.delivered).count == 1 })
+        #expect(await h.engine.scheduler.next == Harness.morning("2026-02-05"))
+    }
+
+    @Test func escalationsGoToTheTeamLeadThenTheManager() async throws {
+        let h = try await Harness(now: "2026-02-05", hour: 9)
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-1", takeover: "2026-01-05")  // due today 5 Feb; remind-7d and due passed
+        #expect(try await eventually { h.spool.map(\.stage) == ["due"] })
+        await h.wall.advance(to: Harness.morning("2026-02-06"))
+        #expect(try await eventually { h.spool.map(\.stage) == ["due", "escalate-lead"] })
+        #expect(h.spool[1].recipient == "lead-n")
+        #expect(h.spool[1].status == .overdue)
+        await h.wall.advance(to: Harness.morning("2026-02-19"))
+        #expect(try await eventually { h.spool.count == 3 })
+        #expect(h.spool[2].recipient == "mgr")
+        #expect(await h.engine.scheduler.next == nil)
+    }
+
+    @Test func aBackfilledOldCaseSendsOnlyItsLatestMissedStageOnce() async throws {
+        let h = try await Harness(now: "2026-06-01")
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-old", takeover: "2026-01-05")  // every stage of the contract deadline is past
+        #expect(try await eventually { h.spool.count == 1 })
+        #expect(h.spool[0].stage == "escalate-manager")
+        await h.wall.advance(byMillis: 86_400_000 * 30)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(h.spool.count == 1)
+        #expect(try await h.outbox().count == 1)
+    }
+
+    @Test func meetingADeadlineDisarmsItsTimer() async throws {
+        let h = try await Harness(now: "2026-01-20")
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-1", takeover: "2026-01-05")
+        _ = try await h.record("C-1", .contractSigned, "2026-01-20")
+        await h.wall.advance(to: Harness.morning("2026-03-01"))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await h.outbox().isEmpty)
+        let stored = try await h.engine.store.writer.read { try Store.deadlines($0, citizen: CitizenID(trusted: "C-1")) }
+        #expect(stored.allSatisfy { $0.nextFireAt == nil })
+    }
+
+    @Test func afterDowntimeEachDeadlineSendsOnlyItsLatestMissedStage() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("downtime-\(UUID())")
+        let first = try await Harness(directory: directory, now: "2026-01-20")
+        for index in 0..<20 { _ = try await first.add("C-\(index)", takeover: "2026-01-05") }
+        await first.stop()
+        // Down for three weeks: remind-7d, due and escalate-lead all passed for every citizen.
+        let second = try await Harness(directory: directory, now: "2026-02-10")
+        defer { Task { await second.stop() } }
+        #expect(try await eventually { second.spool.count == 20 })
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(second.spool.count == 20)
+        #expect(Set(second.spool.map(\.stage)) == ["escalate-lead"])
+        #expect(Set(second.spool.map(\.key)).count == 20)
+    }
+
+    @Test func aFailingChannelIsRetriedWithBackoffThenMarkedFailed() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fail-\(UUID())")
+        let missing = directory.appendingPathComponent("no-such-dir/spool.jsonl").path
+        let h = try await Harness(directory: directory, now: "2026-02-05", hour: 9, spoolPath: missing, maxAttempts: 3)
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-1", takeover: "2026-01-05")
+        #expect(try await eventually { try await h.outbox().first?.attempts == 1 })
+        let first = try await h.outbox()[0]
+        #expect(first.state == .pending)
+        #expect(first.lastError?.contains("cannot open spool") == true)
+        #expect(first.nextAttemptAt == h.wall.nowMillis() + 60_000)
+        await h.wall.advance(byMillis: 60_000)
+        #expect(try await eventually { try await h.outbox().first?.attempts == 2 })
+        #expect(try await h.outbox()[0].nextAttemptAt == h.wall.nowMillis() + 120_000)
+        await h.wall.advance(byMillis: 120_000)
+        #expect(try await eventually { try await h.outbox(.failed).count == 1 })
+        #expect(try await h.outbox(.failed)[0].attempts == 3)
+    }
+}

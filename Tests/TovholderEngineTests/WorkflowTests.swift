@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import Testing
+import TovholderCore
+@testable import TovholderEngine
+import TovholderStore
+
+@Suite(.serialized) struct WorkflowTests {
+    @Test func storedDeadlinesAreExactlyWhatDerivationGivesAgain() async throws {
+        let h = try await Harness(now: "2026-11-20")
+        defer { Task { await h.stop() } }
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<60 {
+            let takeover = LocalDate("2025-01-01")!.adding(days: Int.random(in: 0..<500, using: &generator))
+            var history: [NewEvent] = []
+            var day = takeover
+            var running = false
+            for _ in 0..<Int.random(in: 0..<8, using: &generator) {
+                day = day.adding(days: Int.random(in: 1..<40, using: &generator))
+                if day > LocalDate("2026-11-20")! { break }
+                let kind: EventKind = running ? .offerEnded : [.offerStarted, .contractSigned].randomElement(using: &generator)!
+                if kind == .offerStarted { running = true } else if kind == .offerEnded { running = false }
+                history.append(NewEvent(kind: kind, date: day, offer: kind.needsOffer ? .praktik : nil))
+            }
+            _ = try await h.add("C-\(index)", takeover: takeover.description, history: history)
+        }
+        let workflow = h.engine.workflow
+        let mismatches = try await h.engine.store.writer.read { db -> Int in
+            var mismatches = 0
+            for id in try Store.citizenIDs(db, after: "", limit: 1000) {
+                let citizen = try Store.citizen(db, id)!
+                let stored = try Store.deadlines(db, citizen: id)
+                let fresh = Derivation.deadlines(
+                    for: citizen, events: try Store.events(db, citizen: id), rulebook: workflow.rulebook,
+                    calendar: workflow.plan.calendar)
+                let storedByKey = Dictionary(uniqueKeysWithValues: stored.map { ($0.deadline.key, $0) })
+                if Set(storedByKey.keys) != Set(fresh.map(\.key)) { mismatches += 1; continue }
+                for deadline in fresh {
+                    let row = storedByKey[deadline.key]!
+                    if row.deadline != deadline { mismatches += 1 }
+                    if row.nextFireAt != workflow.timer(for: deadline, lastStage: row.lastStage)?.fireAt { mismatches += 1 }
+                }
+            }
+            return mismatches
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func aRulebookChangeIsAppliedToStoredDeadlinesAtRecovery() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rb-\(UUID())")
+        let first = try await Harness(directory: directory, now: "2026-01-20")
+        _ = try await first.add("C-1", takeover: "2026-01-05")
+        await first.stop()
+        var rules = Harness.rulebook.rules
+        rules[0].due = CalendarOffset(2, .month)
+        let second = try await Harness(directory: directory, now: "2026-01-20", rulebook: Rulebook(name: "changed", rules: rules))
+        defer { Task { await second.stop() } }
+        let snapshot = try await second.engine.citizen(CitizenID(trusted: "C-1"), caller: .daemon)
+        #expect(snapshot.deadlines.first { $0.deadline.rule == "contract" }?.deadline.due == LocalDate("2026-03-05"))
+        #expect(await second.engine.scheduler.next == Harness.morning("2026-02-26"))
+    }
+
+    @Test func aRefusedCommandInABatchTouchesNoOther() async throws {
+        let h = try await Harness(now: "2026-03-01")
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-1", takeover: "2026-01-05")
+        let results = await withTaskGroup(of: Result<CitizenSnapshot, any Error>.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    if index == 100 {
+                        do { return .success(try await h.record("C-1", .offerEnded, "2026-02-01", offer: .praktik)) } catch { return .failure(error) }
+                    }
+                    do { return .success(try await h.add("N-\(index)", takeover: "2026-02-01")) } catch { return .failure(error) }
+                }
+            }
+            var all: [Result<CitizenSnapshot, any Error>] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        let failures = results.compactMap { result -> DomainError? in
+            if case .failure(let error) = result { return error as? DomainError }
+            return nil
+        }
+        #expect(failures.count == 1)
+        #expect(failures.first?.message.contains("no praktik offer is running") == true)
+        let counts = try await h.engine.store.writer.read { db in (try Store.citizenCount(db), try Store.eventCount(db)) }
+        #expect(counts.0 == 200)
+        #expect(counts.1 == 0)
+    }
+
+    @Test func readsAndChangesAreAuditedWithTheirCaller() async throws {
+        let h = try await Harness(now: "2026-03-01")
+        defer { Task { await h.stop() } }
+        let caseworker = Caller(uid: 1234, pid: 99, name: "anna")
+        let citizen = Citizen(id: CitizenID(trusted: "C-9"), caseworker: "cw-a", takeover: LocalDate("2026-02-01")!)
+        _ = try await h.engine.submit(.addCitizen(citizen), caller: caseworker)
+        _ = try await h.engine.citizen(CitizenID(trusted: "C-9"), caller: caseworker)
+        await #expect(throws: DomainError.self) { try await h.engine.citizen(CitizenID(trusted: "C-404"), caller: caseworker) }
+        #expect(try await eventually { try await h.engine.audit(citizen: nil, limit: 10).count == 3 })
+        let trail = try await h.engine.audit(citizen: CitizenID(trusted: "C-9"), limit: 10)
+        #expect(trail.map(\.action) == ["citizen.show", "citizen.add"])
+        #expect(trail.allSatisfy { $0.caller == "anna" && $0.uid == 1234 && $0.pid == 99 && $0.outcome == "ok" })
+        let missing = try await h.engine.audit(citizen: CitizenID(trusted: "C-404"), limit: 10)
+        #expect(missing.map(\.outcome) == ["not-found"])
+    }
+
+    @Test func anUnknownCaseworkerOrADuplicateIdChangesNothing() async throws {
+        let h = try await Harness(now: "2026-03-01")
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-1", takeover: "2026-02-01")
+        await #expect(throws: DomainError.conflict("citizen C-1 exists already")) { try await h.add("C-1", takeover: "2026-02-02") }
+        let stranger = Citizen(id: CitizenID(trusted: "C-2"), caseworker: "nobody", takeover: LocalDate("2026-02-01")!)
+        await #expect(throws: DomainError.self) { try await h.engine.submit(.addCitizen(stranger), caller: .daemon) }
+        let snapshot = try await h.engine.citizen(CitizenID(trusted: "C-1"), caller: .daemon)
+        #expect(snapshot.citizen.takeover == LocalDate("2026-02-01"))
+        #expect(try await h.engine.store.writer.read { try Store.citizenCount($0) } == 1)
+    }
+}
