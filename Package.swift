@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TovholderEndToEndTests",
-            dependencies: ["TovholderProtocol"],
+            dependencies: ["TovholderCore", "tovholderd", "tovholderctl"],
             swiftSettings: settings
         ),
     ]

@@ -18,10 +18,11 @@ struct SystemdService: Service {
         notifier.notify("READY=1\nSTATUS=\(await statusLine())")
         logger.notice("tovholderd ready")
         let tick = min(notifier.watchdogInterval.map { $0 / 2 } ?? statusEvery, statusEvery)
-        var sinceStatus: Duration = .zero
-        await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                try? await Task.sleep(for: tick)
+        // Last in the group, so first to hear of shutdown: STOPPING=1 goes out before the others stop.
+        try? await cancelWhenGracefulShutdown {
+            var sinceStatus: Duration = .zero
+            while true {
+                try await Task.sleep(for: tick)
                 if notifier.watchdogInterval != nil { notifier.notify("WATCHDOG=1") }
                 sinceStatus += tick
                 if sinceStatus >= statusEvery {
@@ -29,9 +30,8 @@ struct SystemdService: Service {
                     notifier.notify("STATUS=\(await statusLine())")
                 }
             }
-        } onGracefulShutdown: {
-            notifier.notify("STOPPING=1\nSTATUS=stopping")
         }
+        notifier.notify("STOPPING=1\nSTATUS=stopping")
     }
 
     func statusLine() async -> String {
