@@ -9,8 +9,11 @@ public final class Client {
     private var nextID = 1
 
     /// Connects, or fails with one clear sentence.
-    public init(path: String) throws(CtlError) {
+    let timeoutSeconds: Int
+
+    public init(path: String, timeoutSeconds: Int = 30) throws(CtlError) {
         self.path = path
+        self.timeoutSeconds = timeoutSeconds
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw CtlError("cannot create a socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_un()
@@ -41,9 +44,18 @@ public final class Client {
                 throw CtlError("cannot connect to \(path): \(String(cString: strerror(code)))")
             }
         }
+        applyTimeout()
     }
 
     deinit { close(descriptor) }
+
+    /// No answer within the timeout is an error, not a hang (a socket unit whose service fails to start
+    /// keeps accepting connections).
+    func applyTimeout() {
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
 
     /// Sends a request and decodes the result, or throws the daemon's error.
     public func call<P: Codable & Sendable, R: Codable & Sendable>(_ op: RequestOperation, _ params: P, as: R.Type) throws(CtlError) -> R {
@@ -88,6 +100,9 @@ public final class Client {
             var chunk = [UInt8](repeating: 0, count: 65536)
             let count = recv(descriptor, &chunk, chunk.count, 0)
             if count < 0 && errno == EINTR { continue }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                throw CtlError("tovholderd did not answer within \(timeoutSeconds) s (is the service failing to start? see journalctl -u tovholderd)")
+            }
             guard count > 0 else { throw CtlError("tovholderd closed the connection before answering") }
             buffer.append(contentsOf: chunk[..<count])
         }

@@ -22,6 +22,8 @@ struct Daemon {
 
     func run() async throws {
         let config = loaded.configuration
+        // Reloading on SIGHUP comes later; until then a stray SIGHUP must not end the daemon.
+        signal(SIGHUP, SIG_IGN)
         do {
             try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         } catch {

@@ -74,6 +74,30 @@ import TovholderCore
     }
 }
 
+@Suite struct SilentDaemonTests {
+    @Test func aDaemonThatAcceptsButNeverAnswersIsAnErrorNotAHang() throws {
+        let path = "/tmp/tvh-mute-\(getpid()).sock"
+        unlink(path)
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener); unlink(path) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: Array(path.utf8))
+            raw[path.utf8.count] = 0
+        }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        listen(listener, 4)
+        let started = Date()
+        let result = ctl(["status", "--timeout", "1"], socket: path)
+        #expect(result.status == 1)
+        #expect(result.err.contains("did not answer within 1 s"))
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+}
+
 /// Polls `condition` for up to `seconds`.
 func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
