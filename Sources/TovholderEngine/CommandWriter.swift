@@ -122,10 +122,11 @@ public final class CommandWriter: Service, Sendable {
                 }
                 return (outcomes, earliest)
             }
+            // The scheduler hears of new timers before anyone hears "done".
+            if let earliest { await onTimerArmed(earliest) }
             for (work, outcome) in zip(batch, outcomes) {
                 if case .command(_, _, let continuation) = work, let outcome { continuation.resume(with: outcome) }
             }
-            if let earliest { await onTimerArmed(earliest) }
         } catch {
             logger.error("store write failed; batch refused", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
             for work in batch {

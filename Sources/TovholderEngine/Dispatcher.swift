@@ -18,15 +18,18 @@ public actor Dispatcher: Service {
     let maxAttempts: Int
     let retryMillis: Int64
     let batchSize: Int
+    /// Every sleep ends by then, so a jump of the wall clock is noticed.
+    let maxSleepMillis: Int64
     private let alarm: Alarm
-    private var woken = false
     private(set) var delivered = 0
     private(set) var failedAttempts = 0
 
     public init(
         store: Store, channels: [any NotificationChannel], clock: any Clock<Duration>, wall: any WallClock,
-        logger: Logger, maxAttempts: Int = 8, retrySeconds: Int = 30, batchSize: Int = 1000
+        logger: Logger, maxAttempts: Int = 8, retrySeconds: Int = 30, batchSize: Int = 1000,
+        maxSleep: Duration = .seconds(30)
     ) {
+        self.maxSleepMillis = maxSleep.components.seconds * 1000
         self.store = store
         self.channels = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock
@@ -40,7 +43,6 @@ public actor Dispatcher: Service {
 
     /// New notices were queued.
     public func wake() {
-        woken = true
         alarm.ring()
     }
 
@@ -54,17 +56,14 @@ public actor Dispatcher: Service {
 
     func loop() async throws {
         while !Task.isCancelled {
-            woken = false
             let now = wall.nowMillis()
             let entries = try await store.writer.read { [batchSize] db in try Store.deliverable(db, now: now, limit: batchSize) }
             if !entries.isEmpty {
                 try await deliver(entries, now: now)
                 continue
             }
-            if woken { continue }
             let next = try await store.writer.read { try Store.nextAttempt($0) }
-            let delay = min(next.map { $0 - now } ?? 30_000, 30_000)
-            await alarm.sleep(milliseconds: delay)
+            await alarm.sleep(untilWall: next ?? now + maxSleepMillis, wall: wall, capMillis: maxSleepMillis)
         }
     }
 

@@ -19,7 +19,8 @@ public final class Engine: Sendable {
 
     public init(
         store: Store, workflow: Workflow, channels: [any NotificationChannel], clock: any Clock<Duration>,
-        wall: any WallClock, logger: Logger, maxAttempts: Int = 8, retrySeconds: Int = 30
+        wall: any WallClock, logger: Logger, maxAttempts: Int = 8, retrySeconds: Int = 30,
+        replanEvery: Duration = .seconds(30)
     ) {
         self.store = store
         self.workflow = workflow
@@ -28,9 +29,9 @@ public final class Engine: Sendable {
         self.startedAt = wall.nowMillis()
         let dispatcher = Dispatcher(
             store: store, channels: channels, clock: clock, wall: wall, logger: logger, maxAttempts: maxAttempts,
-            retrySeconds: retrySeconds)
+            retrySeconds: retrySeconds, maxSleep: replanEvery)
         let scheduler = Scheduler(
-            store: store, workflow: workflow, clock: clock, wall: wall, logger: logger,
+            store: store, workflow: workflow, clock: clock, wall: wall, logger: logger, maxSleep: replanEvery,
             onQueued: { await dispatcher.wake() })
         self.dispatcher = dispatcher
         self.scheduler = scheduler

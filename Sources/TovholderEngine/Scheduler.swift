@@ -78,8 +78,7 @@ public actor Scheduler: Service {
                 continue
             }
             let cap = maxSleep.components.seconds * 1000
-            let delay = min(nextWake.map { $0 - now } ?? cap, cap)
-            await alarm.sleep(milliseconds: delay)
+            await alarm.sleep(untilWall: nextWake ?? now + cap, wall: wall, capMillis: cap)
         }
     }
 

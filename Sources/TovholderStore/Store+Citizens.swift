@@ -14,6 +14,7 @@ extension Store {
                 citizen.id.rawValue, citizen.caseworker, citizen.takeover.description,
                 citizen.visitation?.description, citizen.track?.rawValue, citizen.household, millis,
             ])
+        try bump(db, "citizens", by: 1)
     }
 
     public static func citizen(_ db: Database, _ id: CitizenID) throws -> Citizen? {
@@ -35,9 +36,7 @@ extension Store {
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map(citizen(from:))
     }
 
-    public static func citizenCount(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM citizen") ?? 0
-    }
+    public static func citizenCount(_ db: Database) throws -> Int { try counter(db, "citizens") }
 
     static func citizen(from row: Row) -> Citizen {
         Citizen(
@@ -57,6 +56,7 @@ extension Store {
         try db.cachedStatement(sql: """
             INSERT INTO event(citizen, kind, date, offer, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?)
             """).execute(arguments: [citizen.rawValue, kind.rawValue, date.description, offer?.rawValue, millis, caller])
+        try bump(db, "events", by: 1)
         return CaseEvent(sequence: db.lastInsertedRowID, kind: kind, date: date, offer: offer)
     }
 
@@ -72,7 +72,5 @@ extension Store {
         }
     }
 
-    public static func eventCount(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
-    }
+    public static func eventCount(_ db: Database) throws -> Int { try counter(db, "events") }
 }

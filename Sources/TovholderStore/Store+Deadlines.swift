@@ -55,7 +55,10 @@ extension Store {
             """)
         for item in new {
             kept.insert(item.deadline.key)
-            if old[item.deadline.key] == item { continue }
+            let previous = old[item.deadline.key]
+            if previous == item { continue }
+            if let previous { try tally(db, previous.deadline, by: -1) }
+            try tally(db, item.deadline, by: 1)
             let d = item.deadline
             try upsert.execute(arguments: [
                 d.citizen.rawValue, d.rule, d.instance, d.ruleVersion?.description, d.triggerDate.description,
@@ -65,6 +68,7 @@ extension Store {
         }
         let delete = try db.cachedStatement(sql: "DELETE FROM deadline WHERE citizen = ? AND rule = ? AND instance = ?")
         for (key, item) in old where !kept.contains(key) {
+            try tally(db, item.deadline, by: -1)
             try delete.execute(arguments: [citizen.rawValue, item.deadline.rule, item.deadline.instance])
         }
     }
@@ -121,22 +125,34 @@ extension Store {
         ).map(storedDeadline(from:))
     }
 
-    /// Deadlines counted by the status they have on `today`.
+    /// Deadlines counted by the status they have on `today`, from the tally (a few rows, not every deadline).
     public static func statusCounts(_ db: Database, today: LocalDate) throws -> [DeadlineStatus: Int] {
         var counts: [DeadlineStatus: Int] = [:]
         for status in DeadlineStatus.allCases { counts[status] = 0 }
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT state, CASE
-                WHEN state = 'open' AND due < ?1 THEN 'overdue'
-                WHEN state = 'open' THEN 'pending'
-                WHEN state = 'met' AND closed_on > due THEN 'met-late'
-                ELSE state END AS status, COUNT(*) AS n
-            FROM deadline GROUP BY status
-            """, arguments: [today.description])
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT CASE
+                    WHEN state = 'open' AND due < ?1 THEN 'overdue'
+                    WHEN state = 'open' THEN 'pending'
+                    WHEN state = 'met' AND late = 1 THEN 'met-late'
+                    ELSE state END AS status, SUM(n) AS n
+                FROM deadline_tally GROUP BY status
+                """), arguments: [today.description])
         for row in rows {
             if let status = DeadlineStatus(rawValue: row["status"]) { counts[status, default: 0] += row["n"] as Int }
         }
         return counts
+    }
+
+    /// Adds `delta` to the tally bucket of a deadline.
+    static func tally(_ db: Database, _ deadline: Deadline, by delta: Int) throws {
+        let late = deadline.state == .met && (deadline.closedOn ?? deadline.due) > deadline.due
+        try db.cachedStatement(sql: """
+            INSERT INTO deadline_tally(state, due, late, n) VALUES (?, ?, ?, ?)
+            ON CONFLICT(state, due, late) DO UPDATE SET n = n + excluded.n
+            """).execute(arguments: [
+                deadline.state.rawValue, deadline.state == .open ? deadline.due.description : "", late ? 1 : 0, delta,
+            ])
     }
 
     /// Every citizen id, in order, for re-deriving after a rulebook change.

@@ -37,7 +37,9 @@ extension Store {
                 notice.key, notice.citizen, notice.rule, notice.stage,
                 notice.recipient, notice.channel, payload, millis, millis,
             ])
-        return db.changesCount > 0
+        guard db.changesCount > 0 else { return false }
+        try bump(db, "outbox.pending", by: 1)
+        return true
     }
 
     /// Pending notifications whose attempt is due, oldest first.
@@ -59,7 +61,13 @@ extension Store {
             UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL
             WHERE id = ? AND state = 'pending'
             """)
-        for id in ids { try statement.execute(arguments: [millis, id]) }
+        var changed = 0
+        for id in ids {
+            try statement.execute(arguments: [millis, id])
+            changed += db.changesCount
+        }
+        try bump(db, "outbox.pending", by: -changed)
+        try bump(db, "outbox.delivered", by: changed)
     }
 
     /// Records a failed attempt: retried at `retryAt`, or failed for good when `retryAt` is nil.
@@ -68,6 +76,10 @@ extension Store {
             UPDATE outbox SET attempts = attempts + 1, last_error = ?, state = ?, next_attempt_at = COALESCE(?, next_attempt_at)
             WHERE id = ? AND state = 'pending'
             """).execute(arguments: [String(error.prefix(500)), retryAt == nil ? "failed" : "pending", retryAt, id])
+        if retryAt == nil, db.changesCount > 0 {
+            try bump(db, "outbox.pending", by: -1)
+            try bump(db, "outbox.failed", by: 1)
+        }
     }
 
     public static func outbox(_ db: Database, state: OutboxEntry.State?, limit: Int) throws -> [OutboxEntry] {
@@ -81,10 +93,8 @@ extension Store {
     }
 
     public static func outboxCounts(_ db: Database) throws -> [OutboxEntry.State: Int] {
-        var counts: [OutboxEntry.State: Int] = [.pending: 0, .delivered: 0, .failed: 0]
-        for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
-            if let state = OutboxEntry.State(rawValue: row["state"]) { counts[state] = row["n"] }
-        }
+        var counts: [OutboxEntry.State: Int] = [:]
+        for state in OutboxEntry.State.allCases { counts[state] = try counter(db, "outbox.\(state.rawValue)") }
         return counts
     }
 

@@ -112,7 +112,42 @@ public struct Store: Sendable {
                 CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-tallies") { db in
+            // Counts kept in the transactions that change what they count, so `status` reads a few rows
+            // instead of counting millions. Open deadlines are tallied by due date (overdue depends on today).
+            try db.execute(sql: """
+                CREATE TABLE deadline_tally (
+                    state TEXT NOT NULL,
+                    due TEXT NOT NULL,
+                    late INTEGER NOT NULL,
+                    n INTEGER NOT NULL,
+                    PRIMARY KEY (state, due, late)
+                ) WITHOUT ROWID;
+                INSERT INTO deadline_tally(state, due, late, n)
+                    SELECT state, CASE WHEN state = 'open' THEN due ELSE '' END,
+                           CASE WHEN state = 'met' AND closed_on > due THEN 1 ELSE 0 END, COUNT(*)
+                    FROM deadline GROUP BY 1, 2, 3;
+                CREATE TABLE counter (name TEXT PRIMARY KEY NOT NULL, n INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO counter(name, n) VALUES
+                    ('citizens', (SELECT COUNT(*) FROM citizen)),
+                    ('events', (SELECT COUNT(*) FROM event)),
+                    ('outbox.pending', (SELECT COUNT(*) FROM outbox WHERE state = 'pending')),
+                    ('outbox.delivered', (SELECT COUNT(*) FROM outbox WHERE state = 'delivered')),
+                    ('outbox.failed', (SELECT COUNT(*) FROM outbox WHERE state = 'failed'));
+                """)
+        }
         return migrator
+    }
+
+    // MARK: Counters
+
+    static func bump(_ db: Database, _ name: String, by delta: Int) throws {
+        guard delta != 0 else { return }
+        try db.cachedStatement(sql: "UPDATE counter SET n = n + ? WHERE name = ?").execute(arguments: [delta, name])
+    }
+
+    public static func counter(_ db: Database, _ name: String) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT n FROM counter WHERE name = ?"), arguments: [name]) ?? 0
     }
 
     // MARK: Meta

@@ -68,7 +68,8 @@ final class Harness: Sendable {
         engine = Engine(
             store: store, workflow: workflow,
             channels: [SpoolChannel(path: spoolPath ?? directory.appendingPathComponent("spool.jsonl").path)],
-            clock: wall.clock, wall: wall, logger: logger, maxAttempts: maxAttempts, retrySeconds: 60)
+            clock: wall.clock, wall: wall, logger: logger, maxAttempts: maxAttempts, retrySeconds: 60,
+            replanEvery: .seconds(365 * 86_400))  // the test's clocks move together: no jumps to look out for
         try await engine.recover()
         let services = engine.services
         runner = Task {

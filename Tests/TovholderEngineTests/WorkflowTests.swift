@@ -46,6 +46,43 @@ import TovholderStore
         #expect(mismatches == 0)
     }
 
+    @Test func theStatusTalliesEqualACountOfEveryRow() async throws {
+        let h = try await Harness(now: "2026-03-20")
+        defer { Task { await h.stop() } }
+        for index in 0..<40 {
+            let takeover = LocalDate("2026-01-01")!.adding(days: index)
+            var history: [NewEvent] = []
+            if index % 3 == 0 { history.append(NewEvent(kind: .contractSigned, date: takeover.adding(days: index % 6))) }
+            if index % 4 == 0 { history.append(NewEvent(kind: .offerStarted, date: takeover.adding(days: 1), offer: .praktik)) }
+            if index % 4 == 0 { history.append(NewEvent(kind: .offerEnded, date: takeover.adding(days: 5), offer: .praktik)) }
+            if index % 5 == 0 { history.append(NewEvent(kind: .movedAway, date: takeover.adding(days: 6))) }
+            _ = try await h.add("C-\(index)", takeover: takeover.description, history: history)
+        }
+        _ = try await h.record("C-1", .contractSigned, "2026-03-19")
+        #expect(try await eventually {
+            let pending = try await h.outbox(.pending)
+            let all = try await h.outbox()
+            return pending.isEmpty && !all.isEmpty
+        })
+        let today = LocalDate("2026-03-20")!
+        let (tallied, counted, counters, rows) = try await h.engine.store.writer.read { db in
+            let tallied = try Store.statusCounts(db, today: today)
+            var counted: [DeadlineStatus: Int] = [:]
+            for status in DeadlineStatus.allCases { counted[status] = 0 }
+            for id in try Store.citizenIDs(db, after: "", limit: 1000) {
+                for stored in try Store.deadlines(db, citizen: id) { counted[stored.deadline.status(today: today), default: 0] += 1 }
+            }
+            let counters = [try Store.citizenCount(db), try Store.eventCount(db)] + OutboxEntry.State.allCases.map { try! Store.outboxCounts(db)[$0]! }
+            let rows = [
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM citizen")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event")!,
+            ] + OutboxEntry.State.allCases.map { try! Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = ?", arguments: [$0.rawValue])! }
+            return (tallied, counted, counters, rows)
+        }
+        #expect(tallied == counted)
+        #expect(counted.values.reduce(0, +) >= 50)
+        #expect(counters == rows)
+    }
+
     @Test func aRulebookChangeIsAppliedToStoredDeadlinesAtRecovery() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rb-\(UUID())")
         let first = try await Harness(directory: directory, now: "2026-01-20")
