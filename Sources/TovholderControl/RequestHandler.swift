@@ -58,6 +58,33 @@ public struct RequestHandler: Sendable {
                 let history = (p.events ?? []).map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) }
                 return view(try await engine.submit(.addCitizen(citizen, history: history), caller: caller))
             }
+        case .citizenImport:
+            return await run(id, line) { (p: CitizenImportParams) in
+                guard p.citizens.count <= 10_000 else {
+                    throw DomainError.invalid("an import batch holds at most 10000 citizens; this one has \(p.citizens.count)")
+                }
+                var items: [ImportItem] = []
+                var problems: [ImportResultView.Problem] = []
+                for (index, c) in p.citizens.enumerated() {
+                    do throws(DomainError) {
+                        let household = try c.household.map { raw throws(DomainError) in try Identifier.validate(raw, as: "household id") }
+                        items.append(ImportItem(
+                            citizen: Citizen(id: c.id, caseworker: c.caseworker, takeover: c.takeover, visitation: c.visitation,
+                                             track: c.track, household: household),
+                            events: (c.events ?? []).map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) }))
+                    } catch {
+                        problems.append(.init(index: index, message: error.message))
+                    }
+                }
+                if !problems.isEmpty {
+                    return ImportResultView(applied: false, added: 0, unchanged: 0, eventsAdded: 0, problems: problems)
+                }
+                let summary = try await engine.importBatch(items, dryRun: p.dryRun == true, caller: caller)
+                return ImportResultView(
+                    applied: summary.applied && p.dryRun != true, added: summary.added, unchanged: summary.unchanged,
+                    eventsAdded: summary.eventsAdded,
+                    problems: summary.problems.map { .init(index: $0.index, message: $0.message) })
+            }
         case .citizenShow:
             return await run(id, line) { (p: CitizenShowParams) in view(try await engine.citizen(p.id, caller: caller)) }
         case .citizenList:

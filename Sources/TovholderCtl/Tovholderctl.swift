@@ -9,7 +9,7 @@ public struct Tovholderctl: ParsableCommand {
         discussion: "Exit codes: 0 success, 1 failure, 2 bad usage, 4 no such citizen or object.",
         version: "0.1.0",
         subcommands: [
-            StatusCommand.self, CitizenCommand.self, EventCommand.self, DeadlinesCommand.self,
+            StatusCommand.self, CitizenCommand.self, EventCommand.self, DeadlinesCommand.self, ImportCommand.self,
             NotificationsCommand.self, AuditCommand.self,
         ])
 

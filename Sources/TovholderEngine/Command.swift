@@ -7,20 +7,36 @@ public enum Command: Sendable {
     /// Adds a citizen with the history known so far, all at once: no stage fires on a half-entered case.
     case addCitizen(Citizen, history: [NewEvent] = [])
     case recordEvent(citizen: CitizenID, kind: EventKind, date: LocalDate, offer: OfferKind?)
+    /// Imports a batch all or nothing; see `Workflow.importBatch`. A dry run stores nothing.
+    case importBatch([ImportItem], dryRun: Bool = false)
 
     /// The audit action name.
     public var action: String {
         switch self {
         case .addCitizen: "citizen.add"
         case .recordEvent: "event.record"
+        case .importBatch: "citizen.import"
         }
     }
 
-    public var citizenID: CitizenID {
+    /// The citizen a single-citizen command is about.
+    public var citizenID: CitizenID? {
         switch self {
         case .addCitizen(let citizen, _): citizen.id
         case .recordEvent(let id, _, _, _): id
+        case .importBatch: nil
         }
+    }
+}
+
+/// What a command returns.
+public enum CommandResult: Sendable {
+    case citizen(CitizenSnapshot)
+    case imported(ImportSummary)
+
+    public var snapshot: CitizenSnapshot? {
+        if case .citizen(let snapshot) = self { return snapshot }
+        return nil
     }
 }
 
@@ -52,19 +68,22 @@ public struct CitizenSnapshot: Sendable {
 
 extension Workflow {
     /// Applies one command. Throws DomainError for anything the caller got wrong; nothing is written then.
-    func apply(_ command: Command, _ db: Database, now: Int64, caller: Caller) throws -> (CitizenSnapshot, Int64?) {
+    func apply(_ command: Command, _ db: Database, now: Int64, caller: Caller) throws -> (CommandResult, Int64?) {
         switch command {
+        case .importBatch(let items, let dryRun):
+            return try importBatch(items, dryRun: dryRun, db, now: now, caller: caller)
+        case .addCitizen, .recordEvent:
+            let (snapshot, timer) = try applyToCitizen(command, db, now: now, caller: caller)
+            return (.citizen(snapshot), timer)
+        }
+    }
+
+    func applyToCitizen(_ command: Command, _ db: Database, now: Int64, caller: Caller) throws -> (CitizenSnapshot, Int64?) {
+        switch command {
+        case .importBatch:
+            preconditionFailure("not a single-citizen command")
         case .addCitizen(let citizen, let history):
-            guard directory.knows(caseworker: citizen.caseworker) else {
-                throw DomainError.invalid(
-                    "unknown caseworker '\(citizen.caseworker)'; caseworkers are listed under [caseworkers] in the configuration")
-            }
-            if let visitation = citizen.visitation, visitation < citizen.takeover {
-                throw DomainError.invalid("visitation \(visitation) is before the takeover \(citizen.takeover)")
-            }
-            if citizen.takeover > today(now).adding(days: 366) {
-                throw DomainError.invalid("takeover \(citizen.takeover) is more than a year ahead")
-            }
+            try check(citizen, now: now)
             try Store.addCitizen(db, citizen, at: now)
             var events: [CaseEvent] = []
             for item in history {
@@ -94,5 +113,19 @@ extension Workflow {
         try CaseHistory.check(candidate, citizen: citizen, events: history, today: today(now))
         return try Store.appendEvent(
             db, citizen: citizen.id, kind: item.kind, date: item.date, offer: item.offer, at: now, by: caller.name)
+    }
+
+    /// Checks a new citizen's details against the organisation and the calendar.
+    func check(_ citizen: Citizen, now: Int64) throws(DomainError) {
+        guard directory.knows(caseworker: citizen.caseworker) else {
+            throw .invalid(
+                "unknown caseworker '\(citizen.caseworker)'; caseworkers are listed under [caseworkers] in the configuration")
+        }
+        if let visitation = citizen.visitation, visitation < citizen.takeover {
+            throw .invalid("visitation \(visitation) is before the takeover \(citizen.takeover)")
+        }
+        if citizen.takeover > today(now).adding(days: 366) {
+            throw .invalid("takeover \(citizen.takeover) is more than a year ahead")
+        }
     }
 }

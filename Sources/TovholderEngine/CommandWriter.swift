@@ -11,7 +11,7 @@ import TovholderStore
 /// touches another. Audit lines for reads ride along in the next batch.
 public final class CommandWriter: Service, Sendable {
     enum Work: Sendable {
-        case command(Command, Caller, CheckedContinuation<CitizenSnapshot, any Error>)
+        case command(Command, Caller, CheckedContinuation<CommandResult, any Error>)
         case audit(AuditEntry)
     }
 
@@ -43,8 +43,8 @@ public final class CommandWriter: Service, Sendable {
         (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Applies a command durably and returns the citizen as it now stands.
-    public func submit(_ command: Command, caller: Caller) async throws -> CitizenSnapshot {
+    /// Applies a command durably and returns its result (the citizen as it now stands, or an import summary).
+    public func submit(_ command: Command, caller: Caller) async throws -> CommandResult {
         try await withCheckedThrowingContinuation { continuation in
             let accepted = queue.withLock { queue -> Bool in
                 guard !queue.closed else { return false }
@@ -90,7 +90,7 @@ public final class CommandWriter: Service, Sendable {
     func apply(_ batch: [Work]) async {
         let now = wall.nowMillis()
         let workflow = self.workflow
-        typealias Outcome = Result<CitizenSnapshot, any Error>
+        typealias Outcome = Result<CommandResult, any Error>
         do {
             let (outcomes, earliest) = try await store.writer.write { db -> ([Outcome?], Int64?) in
                 var outcomes: [Outcome?] = []
@@ -103,20 +103,25 @@ public final class CommandWriter: Service, Sendable {
                     case .command(let command, let caller, _):
                         var result: Outcome
                         do {
-                            var applied: (CitizenSnapshot, Int64?)?
+                            var applied: (CommandResult, Int64?)?
                             try db.inSavepoint {
                                 applied = try workflow.apply(command, db, now: now, caller: caller)
                                 return .commit
                             }
-                            let (snapshot, timer) = applied!
+                            let (value, timer) = applied!
                             if let timer { earliest = min(earliest ?? timer, timer) }
-                            result = .success(snapshot)
+                            result = .success(value)
                         } catch let error as DomainError {
                             result = .failure(error)
+                        } catch let refused as ImportRefused {
+                            result = .success(.imported(refused.summary))  // rolled back; the caller gets every problem
                         }
-                        try Store.appendAudit(db, AuditEntry(
-                            at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: command.action,
-                            citizen: command.citizenID.rawValue, outcome: Self.outcome(result)))
+                        // An import audits each citizen it stores; everything else is audited here.
+                        if command.citizenID != nil || !Self.applied(result) {
+                            try Store.appendAudit(db, AuditEntry(
+                                at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: command.action,
+                                citizen: command.citizenID?.rawValue, outcome: Self.outcome(result)))
+                        }
                         outcomes.append(result)
                     }
                 }
@@ -137,8 +142,15 @@ public final class CommandWriter: Service, Sendable {
         }
     }
 
-    static func outcome(_ result: Result<CitizenSnapshot, any Error>) -> String {
+    static func applied(_ result: Result<CommandResult, any Error>) -> Bool {
+        if case .success(.imported(let summary)) = result { return summary.applied }
+        if case .success = result { return true }
+        return false
+    }
+
+    static func outcome(_ result: Result<CommandResult, any Error>) -> String {
         switch result {
+        case .success(.imported(let summary)) where !summary.applied: "invalid"
         case .success: "ok"
         case .failure(let error as DomainError): error.kind.rawValue
         case .failure: "error"

@@ -76,8 +76,20 @@ public final class Engine: Sendable {
 
     // MARK: Changes
 
+    /// Applies a single-citizen command and returns the citizen as it now stands.
     public func submit(_ command: Command, caller: Caller) async throws -> CitizenSnapshot {
-        try await writer.submit(command, caller: caller)
+        guard let snapshot = try await writer.submit(command, caller: caller).snapshot else {
+            preconditionFailure("\(command.action) is not a single-citizen command")
+        }
+        return snapshot
+    }
+
+    /// Imports a batch, all or nothing (see `Workflow.importBatch`).
+    public func importBatch(_ items: [ImportItem], dryRun: Bool = false, caller: Caller) async throws -> ImportSummary {
+        guard case .imported(let summary) = try await writer.submit(.importBatch(items, dryRun: dryRun), caller: caller) else {
+            preconditionFailure("an import returns a summary")
+        }
+        return summary
     }
 
     // MARK: Reads (audited where they show a citizen's data)

@@ -32,14 +32,14 @@ public struct Workflow: Sendable {
 
     /// Derives the citizen's deadlines again and stores them with their timers. A deadline keeps the stages
     /// it already sent. Returns the stored deadlines and the earliest armed timer.
+    /// `fresh`: the citizen was just added, so there is nothing stored to compare with.
     @discardableResult
-    public func rederive(_ db: Database, citizen: Citizen, events: [CaseEvent]? = nil) throws -> (
+    public func rederive(_ db: Database, citizen: Citizen, events: [CaseEvent]? = nil, fresh: Bool = false) throws -> (
         deadlines: [StoredDeadline], earliest: Int64?
     ) {
         let history = try events ?? Store.events(db, citizen: citizen.id)
-        let old = Dictionary(
-            try Store.deadlines(db, citizen: citizen.id).map { ($0.deadline.key, $0.lastStage) },
-            uniquingKeysWith: { first, _ in first })
+        let existing = fresh ? [] : try Store.deadlines(db, citizen: citizen.id)
+        let old = Dictionary(existing.map { ($0.deadline.key, $0.lastStage) }, uniquingKeysWith: { first, _ in first })
         let derived = Derivation.deadlines(
             for: citizen, events: history, rulebook: rulebook, calendar: plan.calendar)
         var earliest: Int64?
@@ -49,7 +49,7 @@ public struct Workflow: Sendable {
             if let at = next?.fireAt { earliest = min(earliest ?? at, at) }
             return StoredDeadline(deadline: deadline, lastStage: lastStage, nextFireAt: next?.fireAt)
         }
-        try Store.replaceDeadlines(db, citizen: citizen.id, with: stored)
+        try Store.replaceDeadlines(db, citizen: citizen.id, with: stored, existing: existing)
         return (stored, earliest)
     }
 

@@ -6,6 +6,7 @@ public enum RequestOperation: String, CaseIterable, Sendable {
     case citizenAdd = "citizen.add"
     case citizenShow = "citizen.show"
     case citizenList = "citizen.list"
+    case citizenImport = "citizen.import"
     case eventRecord = "event.record"
     case deadlines
     case notifications
@@ -109,5 +110,16 @@ public struct AuditParams: Codable, Sendable {
     public init(citizen: CitizenID? = nil, limit: Int? = nil) {
         self.citizen = citizen
         self.limit = limit
+    }
+}
+
+/// A batch of citizens with their histories, imported all or nothing.
+public struct CitizenImportParams: Codable, Sendable {
+    public var citizens: [CitizenAddParams]
+    /// Check the batch and report its problems, but store nothing.
+    public var dryRun: Bool?
+    public init(citizens: [CitizenAddParams], dryRun: Bool? = nil) {
+        self.citizens = citizens
+        self.dryRun = dryRun
     }
 }

@@ -198,3 +198,30 @@ public struct AuditListView: Codable, Sendable {
     public var entries: [AuditView]
     public init(entries: [AuditView]) { self.entries = entries }
 }
+
+/// What an import batch did. When `applied` is false nothing of the batch was stored, and `problems`
+/// says why, by the index of the citizen in the batch.
+public struct ImportResultView: Codable, Sendable {
+    public struct Problem: Codable, Sendable {
+        public var index: Int
+        public var message: String
+        public init(index: Int, message: String) {
+            self.index = index
+            self.message = message
+        }
+    }
+
+    public var applied: Bool
+    public var added: Int
+    public var unchanged: Int
+    public var eventsAdded: Int
+    public var problems: [Problem]
+
+    public init(applied: Bool, added: Int, unchanged: Int, eventsAdded: Int, problems: [Problem]) {
+        self.applied = applied
+        self.added = added
+        self.unchanged = unchanged
+        self.eventsAdded = eventsAdded
+        self.problems = problems
+    }
+}

@@ -44,9 +44,13 @@ extension Store {
     }
 
     /// Replaces a citizen's stored deadlines with `new`, inserting, updating or deleting only what changed.
-    public static func replaceDeadlines(_ db: Database, citizen: CitizenID, with new: [StoredDeadline]) throws {
+    /// `existing` is what is stored now, when the caller has read it already.
+    public static func replaceDeadlines(
+        _ db: Database, citizen: CitizenID, with new: [StoredDeadline], existing: [StoredDeadline]? = nil
+    ) throws {
         let old = Dictionary(
-            try deadlines(db, citizen: citizen).map { ($0.deadline.key, $0) }, uniquingKeysWith: { first, _ in first })
+            try (existing ?? deadlines(db, citizen: citizen)).map { ($0.deadline.key, $0) },
+            uniquingKeysWith: { first, _ in first })
         var kept: Set<String> = []
         let upsert = try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on,

@@ -1,0 +1,212 @@
+import CSV
+import Foundation
+import TovholderCore
+import TovholderProtocol
+
+/// One citizen read from an import file, with the line it starts on.
+struct ImportRecord {
+    var line: Int
+    var citizen: CitizenAddParams?
+    /// Why the citizen's rows cannot be imported, and the line that says so.
+    var problem: String?
+    var problemLine: Int?
+}
+
+/// Reads citizens and their events from CSV (one row per event, citizen columns repeated, rows of one
+/// citizen together) or JSON lines (one `citizen.add` object with `events` per line).
+final class ImportReader {
+    enum Format: String, CaseIterable {
+        case csv, jsonl
+    }
+
+    static let columns = ["citizen", "caseworker", "takeover", "visitation", "track", "household", "event", "date", "offer"]
+
+    let path: String
+    let format: Format
+    private var csv: CSVReader?
+    private var lines: LineReader?
+    private var index: [String: Int] = [:]
+    private var pending: (line: Int, row: [String])?
+    private var rowNumber = 1
+    /// Bytes read so far, for progress.
+    var bytesRead: Int { format == .jsonl ? (lines?.offset ?? 0) : Int(csvBytes()) }
+    private let stream: InputStream?
+
+    init(path: String, format: Format) throws(CtlError) {
+        self.path = path
+        self.format = format
+        if format == .csv {
+            guard let stream = InputStream(fileAtPath: path) else { throw CtlError("cannot read \(path)") }
+            self.stream = stream
+            do {
+                let reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: true)
+                csv = reader
+                let header = reader.headerRow ?? []
+                for (position, name) in header.enumerated() { index[name.lowercased()] = position }
+                let unknown = header.filter { !Self.columns.contains($0.lowercased()) }
+                if !unknown.isEmpty {
+                    throw CtlError("\(path):1: unknown columns \(unknown.joined(separator: ", ")); expected \(Self.columns.joined(separator: ","))", exitCode: 2)
+                }
+                for required in ["citizen", "caseworker", "takeover"] where index[required] == nil {
+                    throw CtlError("\(path):1: the header has no '\(required)' column", exitCode: 2)
+                }
+            } catch let error as CtlError {
+                throw error
+            } catch {
+                throw CtlError("\(path): not a CSV file: \(error)", exitCode: 2)
+            }
+        } else {
+            stream = nil
+            guard let reader = LineReader(path: path) else { throw CtlError("cannot read \(path)") }
+            lines = reader
+        }
+    }
+
+    private func csvBytes() -> Int64 {
+        (stream?.property(forKey: .fileCurrentOffsetKey) as? NSNumber)?.int64Value ?? 0
+    }
+
+    /// The next citizen, or nil at the end of the file.
+    func next() -> ImportRecord? {
+        format == .csv ? nextCSV() : nextJSON()
+    }
+
+    private func nextJSON() -> ImportRecord? {
+        while let (number, line) = lines?.next() {
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
+            do {
+                return ImportRecord(line: number, citizen: try JSONDecoder().decode(CitizenAddParams.self, from: line))
+            } catch {
+                return ImportRecord(line: number, problem: Self.describe(error), problemLine: number)
+            }
+        }
+        return nil
+    }
+
+    private func readRow() -> (line: Int, row: [String])? {
+        if let pending {
+            self.pending = nil
+            return pending
+        }
+        guard let row = csv?.next() else { return nil }
+        rowNumber += 1
+        return (rowNumber, row)
+    }
+
+    private func nextCSV() -> ImportRecord? {
+        guard let first = readRow() else { return nil }
+        func field(_ row: [String], _ name: String) -> String? {
+            guard let position = index[name], position < row.count else { return nil }
+            let value = row[position]
+            return value.isEmpty ? nil : value
+        }
+        var record = ImportRecord(line: first.line)
+        let id = field(first.row, "citizen") ?? ""
+        var events: [NewEventParams] = []
+        var rows = [first]
+        while let next = readRow() {
+            guard field(next.row, "citizen") == id else {
+                pending = next
+                break
+            }
+            rows.append(next)
+        }
+        var failingLine = first.line
+        do throws(CtlError) {
+            let citizenID: CitizenID
+            do { citizenID = try CitizenID(validating: id) } catch { throw CtlError(error.message) }
+            let head = first.row
+            for (line, row) in rows {
+                failingLine = line
+                for name in ["caseworker", "takeover", "visitation", "track", "household"] {
+                    if let value = field(row, name), value != field(head, name) {
+                        throw CtlError("\(name) '\(value)' differs from the citizen's first row (line \(first.line))")
+                    }
+                }
+                guard let kind = field(row, "event") else { continue }
+                let event: EventKind
+                do { event = try EventKind.parse(kind) } catch { throw CtlError(error.message) }
+                guard let dateText = field(row, "date"), let date = LocalDate(dateText) else {
+                    throw CtlError("date '\(field(row, "date") ?? "")' is not a real date in the form YYYY-MM-DD")
+                }
+                var offer: OfferKind?
+                if let text = field(row, "offer") {
+                    guard let parsed = OfferKind(rawValue: text) else {
+                        throw CtlError("offer '\(text)' is not praktik or loentilskud")
+                    }
+                    offer = parsed
+                }
+                events.append(NewEventParams(kind: event, date: date, offer: offer))
+            }
+            failingLine = first.line
+            guard let caseworker = field(head, "caseworker") else { throw CtlError("no caseworker") }
+            guard let takeover = field(head, "takeover").flatMap({ LocalDate($0) }) else {
+                throw CtlError("takeover '\(field(head, "takeover") ?? "")' is not a real date in the form YYYY-MM-DD")
+            }
+            let visitation = try field(head, "visitation").map { text throws(CtlError) -> LocalDate in
+                guard let date = LocalDate(text) else { throw CtlError("visitation '\(text)' is not a real date in the form YYYY-MM-DD") }
+                return date
+            }
+            let track = try field(head, "track").map { text throws(CtlError) -> Track in
+                guard let track = Track(rawValue: text) else { throw CtlError("track '\(text)' is not job-ready or activity-ready") }
+                return track
+            }
+            record.citizen = CitizenAddParams(
+                id: citizenID, caseworker: caseworker, takeover: takeover, visitation: visitation, track: track,
+                household: field(head, "household"), events: events)
+        } catch {
+            record.problem = error.description
+            record.problemLine = failingLine
+        }
+        return record
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
+        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? "not a JSON object" : "field '\(path)': \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// Reads a file line by line in large chunks.
+final class LineReader {
+    private let handle: FileHandle
+    private var buffer = Data()
+    private var number = 0
+    private(set) var offset = 0
+    private var atEnd = false
+
+    init?(path: String) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        self.handle = handle
+    }
+
+    deinit { try? handle.close() }
+
+    func next() -> (Int, Data)? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = buffer[buffer.startIndex..<newline]
+                buffer = Data(buffer[(newline + 1)...])
+                number += 1
+                offset += line.count + 1
+                return (number, Data(line))
+            }
+            if atEnd {
+                guard !buffer.isEmpty else { return nil }
+                let line = buffer
+                buffer = Data()
+                number += 1
+                offset += line.count
+                return (number, line)
+            }
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { atEnd = true } else { buffer.append(chunk) }
+        }
+    }
+}

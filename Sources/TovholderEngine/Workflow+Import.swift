@@ -1,0 +1,123 @@
+import GRDB
+import TovholderCore
+import TovholderStore
+
+/// One citizen of an import batch: their details and the history known so far.
+public struct ImportItem: Sendable {
+    public var citizen: Citizen
+    public var events: [NewEvent]
+
+    public init(citizen: Citizen, events: [NewEvent]) {
+        self.citizen = citizen
+        self.events = events
+    }
+}
+
+/// What an import batch did. When `problems` is not empty nothing of the batch was stored.
+public struct ImportSummary: Sendable, Hashable {
+    /// A refused item: its index in the batch and why.
+    public struct Problem: Sendable, Hashable {
+        public var index: Int
+        public var message: String
+    }
+
+    public var added = 0
+    /// Citizens already stored with the same details.
+    public var unchanged = 0
+    /// Events appended (for new and for known citizens).
+    public var eventsAdded = 0
+    public var problems: [Problem] = []
+    public var applied: Bool { problems.isEmpty }
+}
+
+/// Thrown inside the batch's savepoint to roll it back, carrying every problem found.
+struct ImportRefused: Error {
+    var summary: ImportSummary
+}
+
+extension Workflow {
+    /// Imports a batch, all or nothing. Re-running the same file changes nothing: a citizen already stored
+    /// with the same details is left as it is, and only events not yet recorded for them are added (an
+    /// event counts as recorded when one of the same kind, date and offer is stored), so an interrupted
+    /// import can simply be run again, and a later export of the same case system adds what is new.
+    func importBatch(
+        _ items: [ImportItem], dryRun: Bool = false, _ db: Database, now: Int64, caller: Caller
+    ) throws -> (CommandResult, Int64?) {
+        var summary = ImportSummary()
+        var earliest: Int64?
+        var seen = Set<String>()
+        for (index, item) in items.enumerated() {
+            do throws(DomainError) {
+                guard seen.insert(item.citizen.id.rawValue).inserted else {
+                    throw .invalid("citizen \(item.citizen.id) appears twice in the batch; keep each citizen's rows together")
+                }
+                let (added, events, timer) = try importOne(item, db, now: now, caller: caller)
+                if added { summary.added += 1 } else if events == 0 { summary.unchanged += 1 }
+                summary.eventsAdded += events
+                if let timer { earliest = min(earliest ?? timer, timer) }
+            } catch {
+                summary.problems.append(.init(index: index, message: error.message))
+            }
+        }
+        if !summary.applied || dryRun { throw ImportRefused(summary: summary) }  // rolls the batch back
+        return (.imported(summary), earliest)
+    }
+
+    /// Returns whether the citizen was added, how many events were appended, and the earliest new timer.
+    func importOne(_ item: ImportItem, _ db: Database, now: Int64, caller: Caller) throws(DomainError) -> (Bool, Int, Int64?) {
+        do {
+            let citizen = item.citizen
+            if let stored = try Store.citizen(db, citizen.id) {
+                guard stored == citizen else {
+                    throw DomainError.invalid("citizen \(citizen.id) is stored with other details (\(differences(stored, citizen)))")
+                }
+                var history = try Store.events(db, citizen: citizen.id)
+                var known = history.map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) }
+                var appended = 0
+                for event in item.events {
+                    if let match = known.firstIndex(of: event) {
+                        known.remove(at: match)
+                        continue
+                    }
+                    history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller))
+                    appended += 1
+                }
+                guard appended > 0 else { return (false, 0, nil) }
+                let (_, timer) = try rederive(db, citizen: citizen, events: history)
+                try audit(db, citizen: citizen.id, now: now, caller: caller)
+                return (false, appended, timer)
+            }
+            try check(citizen, now: now)
+            try Store.addCitizen(db, citizen, at: now)
+            var history: [CaseEvent] = []
+            for event in item.events {
+                history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller))
+            }
+            let (_, timer) = try rederive(db, citizen: citizen, events: history, fresh: true)
+            try audit(db, citizen: citizen.id, now: now, caller: caller)
+            return (true, history.count, timer)
+        } catch let error as DomainError {
+            throw error
+        } catch {
+            throw DomainError.invalid("could not store citizen \(item.citizen.id): \(error)")
+        }
+    }
+
+    func audit(_ db: Database, citizen: CitizenID, now: Int64, caller: Caller) throws {
+        try Store.appendAudit(db, AuditEntry(
+            at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: "citizen.import",
+            citizen: citizen.rawValue, outcome: "ok"))
+    }
+
+    func differences(_ stored: Citizen, _ given: Citizen) -> String {
+        var parts: [String] = []
+        if stored.caseworker != given.caseworker { parts.append("caseworker \(stored.caseworker), file \(given.caseworker)") }
+        if stored.takeover != given.takeover { parts.append("takeover \(stored.takeover), file \(given.takeover)") }
+        if stored.visitation != given.visitation {
+            parts.append("visitation \(stored.visitation?.description ?? "none"), file \(given.visitation?.description ?? "none")")
+        }
+        if stored.track != given.track { parts.append("track \(stored.track?.rawValue ?? "none"), file \(given.track?.rawValue ?? "none")") }
+        if stored.household != given.household { parts.append("household \(stored.household ?? "none"), file \(given.household ?? "none")") }
+        return parts.joined(separator: "; ")
+    }
+}
