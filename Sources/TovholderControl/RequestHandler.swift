@@ -121,6 +121,11 @@ public struct RequestHandler: Sendable {
                 let list = try await engine.notifications(state: state, limit: min(max(p.limit ?? 100, 1), 10_000), caller: caller)
                 return NotificationListView(notifications: list.map(view))
             }
+        case .clockSet:
+            return await run(id, line) { (p: ClockSetParams) in
+                try await engine.setClock(nowMillis: p.nowMillis, caller: caller)
+                return try await status()
+            }
         case .audit:
             return await run(id, line) { (p: AuditParams) in
                 let entries = try await engine.audit(citizen: p.citizen, limit: min(max(p.limit ?? 100, 1), 10_000))
@@ -163,7 +168,11 @@ public struct RequestHandler: Sendable {
             deadlines: Dictionary(uniqueKeysWithValues: status.deadlines.map { ($0.key.rawValue, $0.value) }),
             nextFiring: status.nextFiring?.iso8601,
             outbox: Dictionary(uniqueKeysWithValues: status.outbox.map { ($0.key.rawValue, $0.value) }),
-            rulebook: engine.workflow.rulebook.name, today: status.today)
+            rulebook: engine.workflow.rulebook.name, today: status.today,
+            timers: TimersView(
+                fired: status.timers.fired, queued: status.timers.queued,
+                latenessP50Ms: status.timers.lateness(percentile: 50), latenessP99Ms: status.timers.lateness(percentile: 99),
+                latenessMaxMs: status.timers.recentLateness.max()))
     }
 
     func encode<R: Encodable>(_ response: R) -> Data {

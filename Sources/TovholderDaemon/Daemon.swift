@@ -17,6 +17,7 @@ import UnixSignals
 struct Daemon {
     let loaded: ConfigurationLoader.Loaded
     let demo: Bool
+    let simulatedClock: Bool
     let logger: Logger
     let version: String
 
@@ -46,7 +47,8 @@ struct Daemon {
         if config.journal.enabled { channels.append(JournalChannel()) }
         if config.spool.enabled { channels.append(SpoolChannel(path: config.spoolPath)) }
         let engine = Engine(
-            store: store, workflow: workflow, channels: channels, clock: ContinuousClock(), wall: SystemWallClock(),
+            store: store, workflow: workflow, channels: channels, clock: ContinuousClock(),
+            wall: simulatedClock ? AdjustableWallClock() : SystemWallClock(),
             logger: logger, maxAttempts: config.delivery.maxAttempts, retrySeconds: config.delivery.retrySeconds)
 
         let rederived = try await engine.recover()

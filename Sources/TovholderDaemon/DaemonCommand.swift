@@ -39,6 +39,9 @@ public struct DaemonCommand: AsyncParsableCommand {
     @Flag(help: "Add a few demo citizens when the store is empty.")
     var demo = false
 
+    @Flag(name: .customLong("simulated-clock"), help: "For drills and benchmarks: let clock.set move the daemon's wall clock. Never in production.")
+    var simulatedClock = false
+
     public init() {}
 
     /// Parses and runs, with systemd-style exit codes: a usage error exits 2 (not ArgumentParser's 64).
@@ -80,7 +83,7 @@ public struct DaemonCommand: AsyncParsableCommand {
         }
         let logger = Self.bootstrapLogging(level: loaded.configuration.logLevel)
         do {
-            try await Daemon(loaded: loaded, demo: demo, logger: logger, version: Self.version).run()
+            try await Daemon(loaded: loaded, demo: demo, simulatedClock: simulatedClock, logger: logger, version: Self.version).run()
         } catch let error as StartupError {
             FileHandle.standardError.write(Data("tovholderd: \(error.description)\n".utf8))
             throw ExitCode.failure

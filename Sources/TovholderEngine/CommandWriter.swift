@@ -162,9 +162,11 @@ public final class CommandWriter: Service, Sendable {
 public enum EngineError: Error, Sendable, CustomStringConvertible {
     case shuttingDown
     case storage(String)
+    case notSimulated
 
     public var description: String {
         switch self {
+        case .notSimulated: "the clock can only be set when tovholderd runs with --simulated-clock"
         case .shuttingDown: "tovholderd is shutting down; try again when it is back"
         case .storage(let message): message
         }

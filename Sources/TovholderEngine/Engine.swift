@@ -74,6 +74,21 @@ public final class Engine: Sendable {
         return count
     }
 
+    // MARK: Simulated time
+
+    /// Sets the simulated wall clock (only with an AdjustableWallClock) and lets the timers re-plan.
+    public func setClock(nowMillis: Int64, caller: Caller) async throws {
+        guard let clock = wall as? AdjustableWallClock else {
+            throw EngineError.notSimulated
+        }
+        clock.set(nowMillis: nowMillis)
+        writer.audit(AuditEntry(
+            at: wall.nowMillis(), uid: caller.uid, pid: caller.pid, caller: caller.name, action: "clock.set", citizen: nil,
+            outcome: "ok"))
+        await scheduler.clockMoved()
+        await dispatcher.wake()
+    }
+
     // MARK: Changes
 
     /// Applies a single-citizen command and returns the citizen as it now stands.
@@ -138,16 +153,18 @@ public final class Engine: Sendable {
         public var outbox: [OutboxEntry.State: Int]
         public var nextFiring: Int64?
         public var today: LocalDate
+        public var timers: Scheduler.Stats
     }
 
     public func status() async throws -> Status {
         let today = workflow.today(wall.nowMillis())
         let next = await scheduler.next
+        let timers = await scheduler.statistics
         return try await store.writer.read { db in
             Status(
                 citizens: try Store.citizenCount(db), events: try Store.eventCount(db),
                 deadlines: try Store.statusCounts(db, today: today), outbox: try Store.outboxCounts(db),
-                nextFiring: next, today: today)
+                nextFiring: next, today: today, timers: timers)
         }
     }
 

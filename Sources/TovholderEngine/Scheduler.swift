@@ -29,8 +29,17 @@ public actor Scheduler: Service {
         public var fired = 0
         public var queued = 0
         public var lastFiredAt: Int64?
-        /// Lateness of recent firings, in milliseconds (ring of the last 10,000).
+        /// Lateness of recent firings, from the timer's instant until its notices were on disk, in
+        /// milliseconds (the last 10,000).
         public var recentLateness: [Int64] = []
+
+        /// The p-th percentile (0–100) of the recent lateness.
+        public func lateness(percentile p: Double) -> Int64? {
+            guard !recentLateness.isEmpty else { return nil }
+            let sorted = recentLateness.sorted()
+            let rank = max(Int((Double(sorted.count) * p / 100).rounded(.up)), 1)  // nearest-rank method
+            return sorted[min(rank, sorted.count) - 1]
+        }
     }
 
     public init(
@@ -62,6 +71,9 @@ public actor Scheduler: Service {
     }
 
     public var next: Int64? { nextWake }
+
+    /// The wall clock was moved: re-plan now.
+    public func clockMoved() { alarm.ring() }
     public var statistics: Stats { stats }
 
     public func run() async throws {
@@ -90,7 +102,8 @@ public actor Scheduler: Service {
         while more {
             let report = try await store.writer.write { db in try workflow.fireDue(db, now: now, limit: batchSize) }
             more = report.more
-            record(report, now: now)
+            // Lateness counts until the notices are on disk, not only until the scheduler woke.
+            record(report, now: now, committed: wall.nowMillis())
             if report.queued > 0 { await onQueued() }
         }
         let earliest = try await store.writer.read { try Store.earliestTimer($0) }
@@ -98,12 +111,12 @@ public actor Scheduler: Service {
         if let known = nextWake, known > now, let found = earliest { nextWake = min(known, found) } else { nextWake = earliest }
     }
 
-    private func record(_ report: Workflow.FireReport, now: Int64) {
+    private func record(_ report: Workflow.FireReport, now: Int64, committed: Int64) {
         guard report.fired > 0 else { return }
         stats.fired += report.fired
         stats.queued += report.queued
         stats.lastFiredAt = now
-        stats.recentLateness.append(contentsOf: report.lateness)
+        stats.recentLateness.append(contentsOf: report.fireTimes.map { committed - $0 })
         if stats.recentLateness.count > 10_000 { stats.recentLateness.removeFirst(stats.recentLateness.count - 10_000) }
         logger.debug("timers fired", metadata: ["timers.fired": "\(report.fired)", "notices.queued": "\(report.queued)"])
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The wall-time source: deadlines are wall-clock facts (local dates at 08:00), while sleeping uses an
 /// injected monotonic `Clock`. Tests supply both and move them together.
@@ -34,5 +35,21 @@ extension Int64 {
     /// ISO 8601 in UTC, for notices and output.
     public var iso8601: String {
         Date(timeIntervalSince1970: TimeInterval(self) / 1000).formatted(.iso8601)
+    }
+}
+
+/// Real time plus an offset that can be moved: for drills and benchmarks (`tovholderd --simulated-clock`),
+/// never for production. Moving it is a wall-clock jump, which the scheduler re-plans for.
+public final class AdjustableWallClock: WallClock {
+    private let offset = Mutex<Int64>(0)
+    private let base = SystemWallClock()
+
+    public init() {}
+
+    public func nowMillis() -> Int64 { base.nowMillis() + offset.withLock { $0 } }
+
+    public func set(nowMillis target: Int64) {
+        let real = base.nowMillis()
+        offset.withLock { $0 = target - real }
     }
 }

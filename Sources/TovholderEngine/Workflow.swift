@@ -66,8 +66,8 @@ public struct Workflow: Sendable {
     public struct FireReport: Sendable {
         public var fired = 0
         public var queued = 0
-        /// Lateness of each fired timer, in milliseconds.
-        public var lateness: [Int64] = []
+        /// The instant each fired timer was due.
+        public var fireTimes: [Int64] = []
         /// True when the batch was full: more may be due.
         public var more = false
     }
@@ -83,7 +83,7 @@ public struct Workflow: Sendable {
         for (stored, caseworker) in due {
             let deadline = stored.deadline
             report.fired += 1
-            if let at = stored.nextFireAt { report.lateness.append(now - at) }
+            if let at = stored.nextFireAt { report.fireTimes.append(at) }
             guard let rule = rule(for: deadline) else {
                 try Store.setTimer(db, deadline, lastStage: stored.lastStage, nextFireAt: nil)
                 continue

@@ -11,6 +11,7 @@ public enum RequestOperation: String, CaseIterable, Sendable {
     case deadlines
     case notifications
     case audit
+    case clockSet = "clock.set"
 }
 
 public struct CitizenAddParams: Codable, Sendable {
@@ -122,4 +123,11 @@ public struct CitizenImportParams: Codable, Sendable {
         self.citizens = citizens
         self.dryRun = dryRun
     }
+}
+
+/// Moves a daemon started with `--simulated-clock` to another instant (drills and benchmarks).
+public struct ClockSetParams: Codable, Sendable {
+    /// Milliseconds since the Unix epoch.
+    public var nowMillis: Int64
+    public init(nowMillis: Int64) { self.nowMillis = nowMillis }
 }

@@ -14,11 +14,13 @@ public struct StatusView: Codable, Sendable {
     public var outbox: [String: Int]
     public var rulebook: String
     public var today: LocalDate
+    public var timers: TimersView?
 
     public init(
         version: String, startedAt: String, uptimeSeconds: Int, citizens: Int, events: Int, deadlines: [String: Int],
-        nextFiring: String?, outbox: [String: Int], rulebook: String, today: LocalDate
+        nextFiring: String?, outbox: [String: Int], rulebook: String, today: LocalDate, timers: TimersView? = nil
     ) {
+        self.timers = timers
         self.version = version
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
@@ -223,5 +225,22 @@ public struct ImportResultView: Codable, Sendable {
         self.unchanged = unchanged
         self.eventsAdded = eventsAdded
         self.problems = problems
+    }
+}
+
+/// The scheduler's work since start: timers fired, notices queued, and the lateness of recent firings
+/// (from the timer's instant until its notices were on disk).
+public struct TimersView: Codable, Sendable {
+    public var fired: Int
+    public var queued: Int
+    public var latenessP50Ms: Int64?
+    public var latenessP99Ms: Int64?
+    public var latenessMaxMs: Int64?
+    public init(fired: Int, queued: Int, latenessP50Ms: Int64?, latenessP99Ms: Int64?, latenessMaxMs: Int64?) {
+        self.fired = fired
+        self.queued = queued
+        self.latenessP50Ms = latenessP50Ms
+        self.latenessP99Ms = latenessP99Ms
+        self.latenessMaxMs = latenessMaxMs
     }
 }
