@@ -109,7 +109,15 @@ let package = Package(
             dependencies: ["TovholderCtl"],
             swiftSettings: settings
         ),
-        .executableTarget(name: "tovholder-bench", dependencies: ["TovholderProtocol"], swiftSettings: settings),
+        .target(name: "TovholderHarness", swiftSettings: settings),
+        .executableTarget(
+            name: "tovholder-bench",
+            dependencies: [
+                "TovholderHarness", "TovholderCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
         .testTarget(name: "TovholderCoreTests", dependencies: ["TovholderCore"], swiftSettings: settings),
         .testTarget(
             name: "TovholderConfigTests",
@@ -129,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TovholderEndToEndTests",
-            dependencies: ["TovholderCore", "tovholderd", "tovholderctl"],
+            dependencies: ["TovholderCore", "TovholderHarness", "tovholderd", "tovholderctl"],
             swiftSettings: settings
         ),
     ]

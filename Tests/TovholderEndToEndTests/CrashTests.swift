@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TovholderHarness
 import TovholderCore
 
 /// SIGKILL mid-work: nothing acknowledged is lost, nothing delivered is delivered twice.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TovholderCore
+import TovholderHarness
 
 /// Where `swift build` put the binaries: beside the test bundle, or $TOVHOLDER_BIN_DIR.
 let binaries: URL = {
@@ -55,89 +56,6 @@ struct Workspace {
     }
 }
 
-/// A running tovholderd, spawned with posix_spawn and reaped with waitpid. (Foundation's Process notices
-/// a child's exit through an inherited socket, which systemd-socket-activate closes before it execs the
-/// daemon; Foundation then blocks on the wrong child.)
-final class DaemonProcess {
-    let pid: pid_t
-    let workspace: Workspace
-    let log: URL
-    private var exitStatus: Int32?
-
-    init(_ workspace: Workspace, arguments: [String]? = nil, environment: [String: String] = [:], executable: String? = nil) throws {
-        self.workspace = workspace
-        log = workspace.directory.appendingPathComponent("daemon-\(UUID().uuidString.prefix(4)).log")
-        let program = executable ?? binaries.appendingPathComponent("tovholderd").path
-        let args = [program] + (arguments ?? [
-            "--config", workspace.config, "--state-dir", workspace.directory.path, "--socket", workspace.socket,
-        ])
-        var env = ProcessInfo.processInfo.environment
-        for key in ["NOTIFY_SOCKET", "JOURNAL_STREAM", "INVOCATION_ID", "LISTEN_FDS", "LISTEN_PID"] { env.removeValue(forKey: key) }
-        env.merge(environment) { $1 }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = args.map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, program, &actions, nil, argv, envp)
-        guard result == 0 else { throw TestFailure("cannot start \(program): \(String(cString: strerror(result)))") }
-        pid = child
-    }
-
-    var isRunning: Bool {
-        if exitStatus != nil { return false }
-        var status: Int32 = 0
-        let reaped = waitpid(pid, &status, WNOHANG)
-        guard reaped == pid else { return reaped == 0 }
-        exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f  // exit code, or the signal
-        return false
-    }
-
-    /// Waits until the control socket answers `status`.
-    @discardableResult
-    func waitUntilServing(timeout: Double = 20) throws -> DaemonProcess {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !isRunning { throw TestFailure("tovholderd exited with \(exitStatus ?? -1): \(output)") }
-            if ctl(["status"], socket: workspace.socket).status == 0 { return self }
-            usleep(20_000)
-        }
-        throw TestFailure("tovholderd did not answer within \(timeout)s: \(output)")
-    }
-
-    func signal(_ signal: Int32) { kill(pid, signal) }
-
-    /// Waits for the process to exit and returns its exit code (or the signal that ended it).
-    @discardableResult
-    func wait(timeout: Double = 20) -> Int32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while isRunning && Date() < deadline { usleep(10_000) }
-        if isRunning {
-            kill(pid, SIGKILL)
-            while isRunning { usleep(10_000) }
-        }
-        return exitStatus ?? -1
-    }
-
-    func stop() {
-        signal(SIGTERM)
-        wait()
-    }
-
-    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Runs tovholderctl and returns its exit status and output.
 @discardableResult
 func ctl(_ arguments: [String], socket: String) -> (status: Int32, out: String, err: String) {
@@ -166,4 +84,20 @@ func ctlJSON(_ arguments: [String], socket: String) throws -> [String: Any] {
         throw TestFailure("not a JSON object: \(result.out)")
     }
     return object
+}
+
+typealias TestFailure = HarnessError
+typealias RawClient = LineClient
+
+extension DaemonProcess {
+    /// tovholderd on a workspace (or `executable` with `arguments`), output to a log in the workspace.
+    convenience init(
+        _ workspace: Workspace, arguments: [String]? = nil, environment: [String: String] = [:], executable: String? = nil
+    ) throws {
+        try self.init(
+            program: executable ?? binaries.appendingPathComponent("tovholderd").path,
+            arguments: arguments ?? ["--config", workspace.config, "--state-dir", workspace.directory.path, "--socket", workspace.socket],
+            socket: workspace.socket,
+            log: workspace.directory.appendingPathComponent("daemon-\(UUID().uuidString.prefix(4)).log"), environment: environment)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TovholderHarness
 import TovholderCore
 
 @Suite(.serialized) struct SimulatedClockTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TovholderHarness
 
 /// The real sd_notify datagram protocol and systemd-socket-activate.
 @Suite(.serialized) struct SystemdTests {

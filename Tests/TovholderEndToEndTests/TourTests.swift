@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TovholderHarness
 import TovholderCore
 
 /// The README's tour, against the real daemon and CLI.

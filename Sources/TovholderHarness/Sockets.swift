@@ -1,12 +1,12 @@
 import Foundation
 
-/// A raw line client for the control socket, to send what tovholderctl never would.
+/// A raw line client for the control socket: to send what tovholderctl never would, and to pipeline.
 /// One thread may send while another reads: they share only the descriptor, which the kernel serialises.
-final class RawClient: @unchecked Sendable {
-    let descriptor: Int32
+public final class LineClient: @unchecked Sendable {
+    public let descriptor: Int32
     private var buffer: [UInt8] = []
 
-    init(path: String) throws {
+    public init(path: String) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -18,14 +18,17 @@ final class RawClient: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard result == 0 else { throw TestFailure("cannot connect to \(path)") }
+        guard result == 0 else {
+            close(descriptor)
+            throw HarnessError("cannot connect to \(path)")
+        }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(descriptor) }
 
-    func send(_ text: String) {
+    public func send(_ text: String) {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -36,7 +39,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// The next line, or nil when the daemon closed the connection.
-    func readLine() -> String? {
+    public func readLine() -> String? {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
@@ -50,7 +53,7 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
-    func request(_ json: String) -> [String: Any]? {
+    public func request(_ json: String) -> [String: Any]? {
         send(json + "\n")
         guard let line = readLine() else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
@@ -58,11 +61,11 @@ final class RawClient: @unchecked Sendable {
 }
 
 /// A datagram socket that receives sd_notify messages, as systemd's NOTIFY_SOCKET does.
-final class NotifySocket {
-    let descriptor: Int32
-    let path: String
+public final class NotifySocket {
+    public let descriptor: Int32
+    public let path: String
 
-    init(directory: URL) throws {
+    public init(directory: URL) throws {
         path = directory.appendingPathComponent("notify.sock").path
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         var address = sockaddr_un()
@@ -75,7 +78,7 @@ final class NotifySocket {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard result == 0 else { throw TestFailure("cannot bind \(path)") }
+        guard result == 0 else { throw HarnessError("cannot bind \(path)") }
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
@@ -83,7 +86,7 @@ final class NotifySocket {
     deinit { close(descriptor) }
 
     /// The next datagram, or nil on timeout.
-    func receive() -> String? {
+    public func receive() -> String? {
         var chunk = [UInt8](repeating: 0, count: 4096)
         let n = recv(descriptor, &chunk, chunk.count, 0)
         return n > 0 ? String(decoding: chunk[..<n], as: UTF8.self) : nil
