@@ -47,8 +47,10 @@ struct ImportCommand: ParsableCommand {
                 if let citizen = record.citizen {
                     batch.citizens.append(citizen)
                     batch.lines.append(record.line)
+                    batch.bytes += 200 + 3 * citizen.id.rawValue.utf8.count + citizen.caseworker.utf8.count
+                        + 90 * (citizen.events?.count ?? 0)
                 }
-                if batch.citizens.count >= batchSize {
+                if batch.citizens.count >= batchSize || batch.bytes >= Importer.batchBytes {
                     try importer.submit(batch)
                     batch = Importer.Batch()
                     progress.show(bytes: reader.bytesRead, importer.totals)
@@ -83,7 +85,13 @@ final class Importer: Sendable {
         /// The file lines the batch spans, readable or not.
         var firstLine: Int?
         var lastLine = 0
+        /// An upper estimate of the request's size: a batch is sent before it outgrows the daemon's line limit.
+        var bytes = 0
     }
+
+    /// Stays well under the daemon's default request limit (1 MiB); per citizen at most ~200 bytes plus
+    /// ~90 per event (ids and caseworkers are at most 64 characters).
+    static let batchBytes = 900_000
 
     struct Totals: Codable, Sendable {
         var added = 0

@@ -129,23 +129,21 @@ extension Store {
         ).map(storedDeadline(from:))
     }
 
-    /// Deadlines counted by the status they have on `today`, from the tally (a few rows, not every deadline).
+    /// Deadlines counted by the status they have on `today`, from the tally: three range sums over its
+    /// primary key (state, due, late), no sorting, whatever the number of deadlines.
     public static func statusCounts(_ db: Database, today: LocalDate) throws -> [DeadlineStatus: Int] {
-        var counts: [DeadlineStatus: Int] = [:]
-        for status in DeadlineStatus.allCases { counts[status] = 0 }
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: """
-                SELECT CASE
-                    WHEN state = 'open' AND due < ?1 THEN 'overdue'
-                    WHEN state = 'open' THEN 'pending'
-                    WHEN state = 'met' AND late = 1 THEN 'met-late'
-                    ELSE state END AS status, SUM(n) AS n
-                FROM deadline_tally GROUP BY status
-                """), arguments: [today.description])
-        for row in rows {
-            if let status = DeadlineStatus(rawValue: row["status"]) { counts[status, default: 0] += row["n"] as Int }
+        func sum(_ sql: String, _ arguments: StatementArguments = []) throws -> Int {
+            try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
         }
-        return counts
+        let day = today.description
+        return [
+            .overdue: try sum("SELECT TOTAL(n) FROM deadline_tally WHERE state = 'open' AND due < ?", [day]),
+            .pending: try sum("SELECT TOTAL(n) FROM deadline_tally WHERE state = 'open' AND due >= ?", [day]),
+            .met: try sum("SELECT TOTAL(n) FROM deadline_tally WHERE state = 'met' AND due = '' AND late = 0"),
+            .metLate: try sum("SELECT TOTAL(n) FROM deadline_tally WHERE state = 'met' AND due = '' AND late = 1"),
+            .waived: try sum("SELECT TOTAL(n) FROM deadline_tally WHERE state = 'waived'"),
+            .suspended: try sum("SELECT TOTAL(n) FROM deadline_tally WHERE state = 'suspended'"),
+        ]
     }
 
     /// Adds `delta` to the tally bucket of a deadline.

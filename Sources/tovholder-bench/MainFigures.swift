@@ -1,0 +1,71 @@
+import Foundation
+import TovholderCore
+import TovholderHarness
+
+/// Import, memory, restart, ingestion, acknowledgement latency and query latency, on the real rulebook.
+struct MainFigures {
+    let stage: Stage
+    let citizens: Int
+    let seconds: Double
+    let report: Report
+
+    func run() throws {
+        let today = LocalTime.copenhagen.date(atMillis: Int64(Date().timeIntervalSince1970 * 1000))
+        var data = DataSet(count: citizens, today: today)
+        let csv = stage.work.appendingPathComponent("export.csv").path
+        let generated = Date()
+        try data.write(to: csv)
+        report.note("generated \(citizens) citizens with \(data.events) events in \(String(format: "%.1f", Date().timeIntervalSince(generated))) s")
+
+        try stage.start()
+        let importStart = Date()
+        let (status, output) = try stage.ctl(["import", csv, "--batch-size", "2000", "--json"])
+        let importSeconds = Date().timeIntervalSince(importStart)
+        guard status == 0 else { throw HarnessError("import failed (\(status)): \(output)") }
+        report.figure("import_seconds", importSeconds, "s", "<=", 60 * Double(citizens) / 1_000_000)
+        report.figure("import_citizens_per_second", Double(citizens) / importSeconds, "citizens/s")
+        report.figure("import_events_per_second", Double(data.events) / importSeconds, "events/s")
+        let loaded = try stage.status()
+        let deadlines = (loaded["deadlines"] as? [String: Int] ?? [:]).values.reduce(0, +)
+        let armed = ((loaded["deadlines"] as? [String: Int])?["pending"] ?? 0) + ((loaded["deadlines"] as? [String: Int])?["overdue"] ?? 0)
+        report.note("store: \(loaded["citizens"] ?? 0) citizens, \(loaded["events"] ?? 0) events, \(deadlines) deadlines (\(armed) open)")
+        report.figure("rss_after_import_mib", Double(stage.daemon!.memory.peak) / 1_048_576, "MiB", "<=", 1024)
+
+        // Restart: process start to READY=1, three times.
+        var restarts: [Double] = []
+        for _ in 0..<3 {
+            stage.stop()
+            restarts.append(try stage.start())
+        }
+        report.figure("restart_to_ready_seconds", restarts.sorted()[1], "s", "<=", 1)
+        _ = try stage.status()
+        report.figure("rss_loaded_mib", Double(stage.daemon!.memory.resident) / 1_048_576, "MiB", "<=", 1024)
+
+        // Sustained durable ingestion.
+        let total = max(50_000, min(400_000, citizens * 2))
+        let ingest = try Load.ingest(socket: stage.socket, citizens: data.open, date: today.description, total: total)
+        report.figure("ingest_events_per_second", ingest.rate, "events/s", ">=", 50_000)
+        if ingest.failed > 0 { report.note("ingestion: \(ingest.failed) requests refused") }
+
+        // One client at 1,000 events/s.
+        let open = data.open
+        let single = try Load.paced(socket: stage.socket, clients: 1, rate: 1000, seconds: seconds) { _, i in
+            #"{"v":1,"op":"event.record","params":{"citizen":"\#(open[(i * 7919) % open.count])","kind":"conversation-held","date":"\#(today)"}}"#
+        }
+        report.figure("ack_latency_p50_ms", single.latencies.percentile(50) / 1000, "ms")
+        report.figure("ack_latency_p99_ms", single.latencies.percentile(99) / 1000, "ms", "<=", 5)
+        report.figure("ack_rate_reached", single.achieved, "events/s")
+
+        // status and citizen show at 5,000 requests/s from 16 clients.
+        let count = citizens
+        let queries = try Load.paced(socket: stage.socket, clients: 16, rate: 5000, seconds: seconds) { c, i in
+            (i + c) % 2 == 0 ? #"{"v":1,"op":"status"}"#
+                : #"{"v":1,"op":"citizen.show","params":{"id":"\#(DataSet.id((i * 104_729 + c) % count))"}}"#
+        }
+        report.figure("query_latency_p50_ms", queries.latencies.percentile(50) / 1000, "ms")
+        report.figure("query_latency_p99_ms", queries.latencies.percentile(99) / 1000, "ms", "<=", 1)
+        report.figure("query_rate_reached", queries.achieved, "requests/s", ">=", 4750)
+        report.figure("rss_after_load_mib", Double(stage.daemon!.memory.peak) / 1_048_576, "MiB", "<=", 1024)
+        stage.stop()
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import TovholderCore
+import TovholderHarness
+
+/// A burst of deadlines due at the same instant, and the lateness of isolated timers under load, on a
+/// daemon with a simulated clock and a one-stage rulebook (every deadline is one timer).
+struct TimerFigures {
+    let stage: Stage
+    let burst: Int
+    let report: Report
+    let time = LocalTime.copenhagen
+
+    func run() throws {
+        let today = time.date(atMillis: Int64(Date().timeIntervalSince1970 * 1000))
+        // A Monday at least 40 days ahead: every burst citizen's deadline is due then, 08:00.
+        var monday = today.adding(days: 40)
+        while monday.weekday != 1 || DanishCalendar().isClosed(monday) { monday = monday.adding(days: 1) }
+        let takeover = monday.adding(months: -1)
+        guard takeover.adding(months: 1) == monday else { throw HarnessError("no takeover date for \(monday)") }
+        let csv = stage.work.appendingPathComponent("burst.csv").path
+        var rows = "citizen,caseworker,takeover\n"
+        for index in 0..<burst { rows += "\(DataSet.id(index)),\(DataSet.caseworkers[index % 100]),\(takeover)\n" }
+        try rows.write(toFile: csv, atomically: true, encoding: .utf8)
+        try stage.start()
+        let (status, output) = try stage.ctl(["import", csv, "--batch-size", "5000"])
+        guard status == 0 else { throw HarnessError("burst import failed: \(output)") }
+
+        // Move the clock to half a second before Monday 08:00 and wait for every notice to be queued.
+        let instant = time.millis(on: monday, hour: 8)
+        let lead = 0.5
+        _ = try stage.request(#"{"v":1,"op":"clock.set","params":{"nowMillis":\#(instant - Int64(lead * 1000))}}"#)
+        let due = Date().addingTimeInterval(lead)
+        var queued = 0
+        while Date() < due.addingTimeInterval(60) {
+            let outbox = try stage.status()["outbox"] as? [String: Int] ?? [:]
+            queued = outbox.values.reduce(0, +)
+            if queued >= burst { break }
+            usleep(2_000)
+        }
+        let burstSeconds = Date().timeIntervalSince(due)
+        guard queued >= burst else { throw HarnessError("only \(queued) of \(burst) notices were queued") }
+        report.figure("burst_\(burst)_queued_seconds", burstSeconds, "s", "<=", Double(burst) / 100_000)
+
+        // Isolated timers under load: a fresh process (fresh lateness statistics), one probe deadline on each
+        // of 100 working days after the burst; the clock is moved to just before each while events stream in.
+        stage.stop()
+        try stage.start()
+        var probeDays: [LocalDate] = []
+        var day = monday.adding(days: 1)
+        while probeDays.count < 100 {
+            if !DanishCalendar().isClosed(day), day.adding(months: -1).adding(months: 1) == day { probeDays.append(day) }
+            day = day.adding(days: 1)
+        }
+        _ = try stage.request(#"{"v":1,"op":"clock.set","params":{"nowMillis":\#(instant + 3_600_000)}}"#)
+        var probes = "citizen,caseworker,takeover\n"
+        for (index, probe) in probeDays.enumerated() { probes += "P-\(index),cw-00,\(probe.adding(months: -1))\n" }
+        let probeCSV = stage.work.appendingPathComponent("probes.csv").path
+        try probes.write(toFile: probeCSV, atomically: true, encoding: .utf8)
+        guard try stage.ctl(["import", probeCSV]).0 == 0 else { throw HarnessError("probe import failed") }
+
+        let loadDate = monday.description
+        let burstCount = burst
+        let socket = stage.socket
+        let loadSeconds = 0.45 * Double(probeDays.count)
+        let load = Thread {
+            _ = try? Load.paced(socket: socket, clients: 4, rate: 2000, seconds: loadSeconds) { c, i in
+                #"{"v":1,"op":"event.record","params":{"citizen":"\#(DataSet.id((i * 4 + c) % burstCount))","kind":"conversation-held","date":"\#(loadDate)"}}"#
+            }
+        }
+        load.start()
+        for probe in probeDays {
+            let at = time.millis(on: probe, hour: 8)
+            _ = try stage.request(#"{"v":1,"op":"clock.set","params":{"nowMillis":\#(at - 200)}}"#)
+            usleep(400_000)
+        }
+        let timers = try stage.status()["timers"] as? [String: Any] ?? [:]
+        let fired = timers["fired"] as? Int ?? 0
+        guard fired >= probeDays.count else { throw HarnessError("only \(fired) of \(probeDays.count) probe timers fired") }
+        report.figure("timer_lateness_p50_ms", Double(timers["latenessP50Ms"] as? Int ?? -1), "ms")
+        report.figure("timer_lateness_p99_ms", Double(timers["latenessP99Ms"] as? Int ?? -1), "ms", "<=", 10)
+        stage.stop()
+    }
+}
