@@ -97,8 +97,11 @@ public struct RequestHandler: Sendable {
             }
         case .eventRecord:
             return await run(id, line) { (p: EventRecordParams) in
-                view(try await engine.submit(
+                // The answer carries the deadlines the event changed, not the whole history (see citizen.show).
+                var citizen = view(try await engine.submit(
                     .recordEvent(citizen: p.citizen, kind: p.kind, date: p.date, offer: p.offer), caller: caller))
+                citizen.events = nil
+                return citizen
             }
         case .deadlines:
             return await run(id, line) { (p: DeadlinesParams) in

@@ -63,9 +63,21 @@ public struct DanishCalendar: Sendable, Hashable {
         return result.sorted { $0.0 < $1.0 }
     }
 
-    /// True for public holidays and every Sunday.
+    /// True for public holidays and every Sunday. Allocation-free: compares with fixed dates and with
+    /// the day's distance from Easter Sunday (the same days `holidays(year:)` lists).
     public func isPublicHoliday(_ date: LocalDate) -> Bool {
-        date.weekday == 7 || Self.holidays(year: date.year).contains { $0.date == date }
+        if date.weekday == 7 { return true }
+        switch (date.month, date.day) {
+        case (1, 1), (12, 25), (12, 26): return true
+        case (3, _), (4, _), (5, _), (6, _):
+            let fromEaster = date.dayNumber - Self.easterSunday(year: date.year).dayNumber
+            switch fromEaster {
+            case -3, -2, 0, 1, 39, 49, 50: return true
+            case 26: return date.year <= 2023
+            default: return false
+            }
+        default: return false
+        }
     }
 
     /// True for days the municipality's offices are closed: weekends, public holidays and configured days.

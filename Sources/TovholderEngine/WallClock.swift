@@ -31,12 +31,6 @@ public struct Caller: Sendable, Hashable {
     public static let daemon = Caller(uid: nil, pid: nil, name: "tovholderd")
 }
 
-extension Int64 {
-    /// ISO 8601 in UTC, for notices and output.
-    public var iso8601: String {
-        Date(timeIntervalSince1970: TimeInterval(self) / 1000).formatted(.iso8601)
-    }
-}
 
 /// Real time plus an offset that can be moved: for drills and benchmarks (`tovholderd --simulated-clock`),
 /// never for production. Moving it is a wall-clock jump, which the scheduler re-plans for.

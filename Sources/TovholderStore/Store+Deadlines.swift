@@ -36,9 +36,16 @@ public struct DeadlineFilter: Sendable {
 }
 
 extension Store {
+    /// The columns `storedDeadline(from:)` reads, in its order (positional access is the hot path).
+    static let deadlineColumns = """
+        deadline.citizen, deadline.rule, deadline.instance, deadline.rule_version, deadline.trigger_date, deadline.due,
+        deadline.state, deadline.closed_on, deadline.progress, deadline.required, deadline.suspended_days,
+        deadline.last_stage, deadline.next_fire_at
+        """
+
     public static func deadlines(_ db: Database, citizen: CitizenID) throws -> [StoredDeadline] {
         try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT * FROM deadline WHERE citizen = ? ORDER BY trigger_date, rule, instance"),
+            db.cachedStatement(sql: "SELECT \(deadlineColumns) FROM deadline WHERE citizen = ? ORDER BY trigger_date, rule, instance"),
             arguments: [citizen.rawValue]
         ).map(storedDeadline(from:))
     }
@@ -81,10 +88,10 @@ extension Store {
     public static func dueTimers(_ db: Database, now: Int64, limit: Int) throws -> [(StoredDeadline, caseworker: String)] {
         try Row.fetchAll(
             db.cachedStatement(sql: """
-                SELECT deadline.*, citizen.caseworker AS cw FROM deadline JOIN citizen ON citizen.id = deadline.citizen
+                SELECT \(deadlineColumns), citizen.caseworker FROM deadline JOIN citizen ON citizen.id = deadline.citizen
                 WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?
                 """), arguments: [now, limit]
-        ).map { (storedDeadline(from: $0), $0["cw"]) }
+        ).map { (storedDeadline(from: $0), $0[13]) }
     }
 
     /// Records that stages up to `lastStage` were sent and arms the next one.
@@ -124,7 +131,7 @@ extension Store {
         arguments += [filter.limit]
         return try Row.fetchAll(
             db,
-            sql: "SELECT deadline.* FROM deadline\(join)\(whereClause) ORDER BY deadline.due, deadline.citizen, deadline.rule LIMIT ?",
+            sql: "SELECT \(deadlineColumns) FROM deadline\(join)\(whereClause) ORDER BY deadline.due, deadline.citizen, deadline.rule LIMIT ?",
             arguments: arguments
         ).map(storedDeadline(from:))
     }
@@ -165,12 +172,12 @@ extension Store {
 
     static func storedDeadline(from row: Row) -> StoredDeadline {
         let deadline = Deadline(
-            citizen: CitizenID(trusted: row["citizen"]), rule: row["rule"], instance: row["instance"],
-            ruleVersion: (row["rule_version"] as String?).flatMap { LocalDate($0) },
-            triggerDate: LocalDate(row["trigger_date"] as String)!, due: LocalDate(row["due"] as String)!,
-            state: DeadlineState(rawValue: row["state"]) ?? .open,
-            closedOn: (row["closed_on"] as String?).flatMap { LocalDate($0) }, progress: row["progress"],
-            required: row["required"], suspendedDays: row["suspended_days"])
-        return StoredDeadline(deadline: deadline, lastStage: row["last_stage"], nextFireAt: row["next_fire_at"])
+            citizen: CitizenID(trusted: row[0]), rule: row[1], instance: row[2],
+            ruleVersion: (row[3] as String?).flatMap { LocalDate($0) },
+            triggerDate: LocalDate(row[4] as String)!, due: LocalDate(row[5] as String)!,
+            state: DeadlineState(rawValue: row[6]) ?? .open,
+            closedOn: (row[7] as String?).flatMap { LocalDate($0) }, progress: row[8],
+            required: row[9], suspendedDays: row[10])
+        return StoredDeadline(deadline: deadline, lastStage: row[11], nextFireAt: row[12])
     }
 }

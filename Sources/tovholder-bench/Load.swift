@@ -26,36 +26,46 @@ enum Load {
     static func now() -> Double { Date().timeIntervalSince1970 }
 
     /// Sustained ingestion: `connections` clients each keep up to `window` event.record requests in flight
-    /// until `total` are acknowledged. Returns acknowledged events per second and how many failed.
-    static func ingest(socket: String, citizens: [String], date: String, total: Int, connections: Int = 8, window: Int = 256)
+    /// for `seconds`. Returns acknowledged events per second and how many were refused.
+    static func ingest(socket: String, citizens: [String], date: String, seconds: Double, connections: Int = 8, window: Int = 256)
         throws -> (rate: Double, failed: Int)
     {
-        let perConnection = total / connections
         let failed = Shared(0)
+        let acknowledged = Shared(0)
         let group = DispatchGroup()
         let start = now()
+        let stop = start + seconds
         for c in 0..<connections {
             let client = try LineClient(path: socket)
             let inFlight = DispatchSemaphore(value: window)
+            let sent = Shared(0)
+            let finished = Shared(false)
             group.enter()
             Thread.detachNewThread {
-                for n in 0..<perConnection {
+                var n = 0
+                while now() < stop {
                     inFlight.wait()
-                    let citizen = citizens[(c * perConnection + n) % citizens.count]
-                    client.send(#"{"v":1,"id":\#(n),"op":"event.record","params":{"citizen":"\#(citizen)","kind":"conversation-held","date":"\#(date)"}}"# + "\n")
+                    let citizen = citizens[(c * 7_919 + n * connections) % citizens.count]
+                    client.send(#"{"v":1,"op":"event.record","params":{"citizen":"\#(citizen)","kind":"conversation-held","date":"\#(date)"}}"# + "\n")
+                    n += 1
+                    sent.update { $0 = n }
                 }
+                finished.update { $0 = true }
             }
             Thread.detachNewThread {
-                for _ in 0..<perConnection {
+                var received = 0
+                while !(finished.value && received >= sent.value) {
                     guard let line = client.readLine() else { break }
+                    received += 1
                     if !line.contains(#""ok":true"#) { failed.update { $0 += 1 } }
                     inFlight.signal()
                 }
+                acknowledged.update { $0 += received }
                 group.leave()
             }
         }
         group.wait()
-        return (Double(perConnection * connections) / (now() - start), failed.value)
+        return (Double(acknowledged.value) / (now() - start), failed.value)
     }
 
     /// Paced requests: `clients` connections together send `rate` requests per second for `seconds`, each

@@ -42,8 +42,7 @@ struct MainFigures {
         report.figure("rss_loaded_mib", Double(stage.daemon!.memory.resident) / 1_048_576, "MiB", "<=", 1024)
 
         // Sustained durable ingestion.
-        let total = max(50_000, min(400_000, citizens * 2))
-        let ingest = try Load.ingest(socket: stage.socket, citizens: data.open, date: today.description, total: total)
+        let ingest = try Load.ingest(socket: stage.socket, citizens: data.open, date: today.description, seconds: seconds)
         report.figure("ingest_events_per_second", ingest.rate, "events/s", ">=", 50_000)
         if ingest.failed > 0 { report.note("ingestion: \(ingest.failed) requests refused") }
 
