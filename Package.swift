@@ -109,7 +109,7 @@ let package = Package(
             dependencies: ["TovholderCtl"],
             swiftSettings: settings
         ),
-        .target(name: "TovholderHarness", swiftSettings: settings),
+        .target(name: "TovholderHarness", dependencies: ["TovholderProtocol"], swiftSettings: settings),
         .executableTarget(
             name: "tovholder-bench",
             dependencies: [
@@ -137,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TovholderEndToEndTests",
-            dependencies: ["TovholderCore", "TovholderHarness", "tovholderd", "tovholderctl"],
+            dependencies: ["TovholderCore", "TovholderHarness", "TovholderProtocol", "tovholderd", "tovholderctl"],
             swiftSettings: settings
         ),
     ]

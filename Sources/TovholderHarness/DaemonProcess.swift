@@ -26,6 +26,11 @@ public final class DaemonProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The child gets stdin, stdout and stderr only. Other threads of the caller may have descriptors
+        // open (a Foundation Process watches its child through a socket); a daemon that inherited one
+        // would keep that child from ever being seen to exit.
+        guard let closeFrom = Self.addCloseFrom else { throw HarnessError("this C library has no posix_spawn_file_actions_addclosefrom_np") }
+        _ = closeFrom(&actions, 3)
         let argv = ([program] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -34,6 +39,12 @@ public final class DaemonProcess {
         guard result == 0 else { throw HarnessError("cannot start \(program): \(String(cString: strerror(result)))") }
         pid = child
     }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which Swift's Glibc module does not export.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     public var isRunning: Bool {
         if exitStatus != nil { return false }

@@ -1,4 +1,5 @@
 import Foundation
+import TovholderProtocol
 
 /// A raw line client for the control socket: to send what tovholderctl never would, and to pipeline.
 /// One thread may send while another reads: they share only the descriptor, which the kernel serialises.
@@ -8,16 +9,7 @@ public final class LineClient: @unchecked Sendable {
 
     public init(path: String) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let result = withUnixSocketAddress(path) { connect(descriptor, $0, $1) } ?? -1
         guard result == 0 else {
             close(descriptor)
             throw HarnessError("cannot connect to \(path)")
@@ -68,16 +60,7 @@ public final class NotifySocket {
     public init(directory: URL) throws {
         path = directory.appendingPathComponent("notify.sock").path
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let result = withUnixSocketAddress(path) { bind(descriptor, $0, $1) } ?? -1
         guard result == 0 else { throw HarnessError("cannot bind \(path)") }
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

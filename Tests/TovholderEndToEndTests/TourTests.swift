@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TovholderHarness
+import TovholderProtocol
 import TovholderCore
 
 /// The README's tour, against the real daemon and CLI.
@@ -81,15 +82,7 @@ import TovholderCore
         unlink(path)
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener); unlink(path) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: Array(path.utf8))
-            raw[path.utf8.count] = 0
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        _ = withUnixSocketAddress(path) { bind(listener, $0, $1) }
         listen(listener, 4)
         let started = Date()
         let result = ctl(["status", "--timeout", "1"], socket: path)
