@@ -175,7 +175,7 @@ public struct RequestHandler: Sendable {
             timers: TimersView(
                 fired: status.timers.fired, queued: status.timers.queued,
                 latenessP50Ms: status.timers.lateness(percentile: 50), latenessP99Ms: status.timers.lateness(percentile: 99),
-                latenessMaxMs: status.timers.recentLateness.max()))
+                latenessMaxMs: status.timers.sortedLateness.last))
     }
 
     func encode<R: Encodable>(_ response: R) -> Data {

@@ -21,8 +21,6 @@ public actor Dispatcher: Service {
     /// Every sleep ends by then, so a jump of the wall clock is noticed.
     let maxSleepMillis: Int64
     private let alarm: Alarm
-    private(set) var delivered = 0
-    private(set) var failedAttempts = 0
 
     public init(
         store: Store, channels: [any NotificationChannel], clock: any Clock<Duration>, wall: any WallClock,
@@ -45,8 +43,6 @@ public actor Dispatcher: Service {
     public func wake() {
         alarm.ring()
     }
-
-    public var deliveredCount: Int { delivered }
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
@@ -95,8 +91,6 @@ public actor Dispatcher: Service {
                 try Store.markAttemptFailed(db, id: entry.id, error: message, retryAt: retryAt)
             }
         }
-        delivered += deliveredIDs.count
-        failedAttempts += failures.count
         for (entry, message) in failures.prefix(5) {
             logger.warning("delivery failed", metadata: [
                 "notification.channel": "\(entry.notice.channel)", "deadline.rule": "\(entry.notice.rule)",

@@ -30,15 +30,22 @@ public actor Scheduler: Service {
         public var queued = 0
         public var lastFiredAt: Int64?
         /// Lateness of recent firings, from the timer's instant until its notices were on disk, in
-        /// milliseconds (the last 10,000).
-        public var recentLateness: [Int64] = []
+        /// milliseconds (the last 10,000), oldest first.
+        public private(set) var recentLateness: [Int64] = []
+        /// The same, sorted: kept when firings are recorded, so reading percentiles costs no sort.
+        public private(set) var sortedLateness: [Int64] = []
 
-        /// The p-th percentile (0–100) of the recent lateness.
+        mutating func record(lateness: [Int64]) {
+            recentLateness.append(contentsOf: lateness)
+            if recentLateness.count > 10_000 { recentLateness.removeFirst(recentLateness.count - 10_000) }
+            sortedLateness = recentLateness.sorted()
+        }
+
+        /// The p-th percentile (0–100) of the recent lateness, by the nearest-rank method.
         public func lateness(percentile p: Double) -> Int64? {
-            guard !recentLateness.isEmpty else { return nil }
-            let sorted = recentLateness.sorted()
-            let rank = max(Int((Double(sorted.count) * p / 100).rounded(.up)), 1)  // nearest-rank method
-            return sorted[min(rank, sorted.count) - 1]
+            guard !sortedLateness.isEmpty else { return nil }
+            let rank = max(Int((Double(sortedLateness.count) * p / 100).rounded(.up)), 1)
+            return sortedLateness[min(rank, sortedLateness.count) - 1]
         }
     }
 
@@ -116,8 +123,7 @@ public actor Scheduler: Service {
         stats.fired += report.fired
         stats.queued += report.queued
         stats.lastFiredAt = now
-        stats.recentLateness.append(contentsOf: report.fireTimes.map { committed - $0 })
-        if stats.recentLateness.count > 10_000 { stats.recentLateness.removeFirst(stats.recentLateness.count - 10_000) }
+        stats.record(lateness: report.fireTimes.map { committed - $0 })
         logger.debug("timers fired", metadata: ["timers.fired": "\(report.fired)", "notices.queued": "\(report.queued)"])
     }
 }

@@ -153,3 +153,18 @@ import TovholderStore
         #expect(try await h.engine.store.writer.read { try Store.citizenCount($0) } == 1)
     }
 }
+
+@Suite struct SchedulerStatsTests {
+    @Test func latenessPercentilesUseTheNearestRankOverTheLastTenThousand() {
+        var stats = Scheduler.Stats()
+        #expect(stats.lateness(percentile: 99) == nil)
+        stats.record(lateness: Array((1...100).reversed()))
+        #expect(stats.lateness(percentile: 50) == 50)
+        #expect(stats.lateness(percentile: 99) == 99)
+        #expect(stats.lateness(percentile: 100) == 100)
+        #expect(stats.sortedLateness.last == 100)
+        stats.record(lateness: Array(repeating: 7, count: 10_000))  // the oldest hundred drop out
+        #expect(stats.recentLateness.count == 10_000)
+        #expect(stats.sortedLateness.last == 7)
+    }
+}
