@@ -115,6 +115,9 @@ public final class CommandWriter: Service, Sendable {
                             result = .failure(error)
                         } catch let refused as ImportRefused {
                             result = .success(.imported(refused.summary))  // rolled back; the caller gets every problem
+                        } catch {
+                            // Its savepoint is rolled back; the other commands of the batch go on.
+                            result = .failure(EngineError.storage("the store could not save the change: \(error)"))
                         }
                         // An import audits each citizen it stores; everything else is audited here.
                         if command.citizenID != nil || !Self.applied(result) {

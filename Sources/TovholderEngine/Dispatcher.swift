@@ -46,7 +46,7 @@ public actor Dispatcher: Service {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
-            try await self.loop()
+            try await keepRunning("delivery", logger: self.logger, clock: self.clock) { try await self.loop() }
         }
     }
 

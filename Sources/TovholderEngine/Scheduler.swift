@@ -85,7 +85,7 @@ public actor Scheduler: Service {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
-            try await self.loop()
+            try await keepRunning("timers", logger: self.logger, clock: self.clock) { try await self.loop() }
         }
     }
 

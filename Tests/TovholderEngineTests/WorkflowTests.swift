@@ -1,4 +1,7 @@
 import Foundation
+import Clocks
+import ConcurrencyExtras
+import Logging
 import GRDB
 import Testing
 import TovholderCore
@@ -166,5 +169,34 @@ import TovholderStore
         stats.record(lateness: Array(repeating: 7, count: 10_000))  // the oldest hundred drop out
         #expect(stats.recentLateness.count == 10_000)
         #expect(stats.sortedLateness.last == 7)
+    }
+}
+
+@Suite struct KeepRunningTests {
+    struct DiskFull: Error {}
+
+    @Test func aFailingLoopIsRunAgainAfterTheBackoffNotEnded() async throws {
+        let clock = TestClock<Duration>()
+        let calls = LockIsolated(0)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let task = Task {
+            try await keepRunning("test", logger: logger, clock: clock) {
+                let call = calls.withValue { $0 += 1; return $0 }
+                if call < 3 { throw DiskFull() }
+                try await Task.sleep(for: .seconds(3600))  // the third run works until cancelled
+            }
+        }
+        #expect(try await eventually { calls.value == 1 })
+        await clock.advance(by: .milliseconds(999))
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(calls.value == 1)
+        await clock.advance(by: .milliseconds(1))
+        #expect(try await eventually { calls.value == 2 })
+        await clock.advance(by: .seconds(1))
+        #expect(try await eventually { calls.value == 3 })
+        task.cancel()
+        _ = try? await task.value
+        #expect(calls.value == 3)
     }
 }
