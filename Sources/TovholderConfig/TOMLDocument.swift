@@ -84,21 +84,21 @@ public struct TOMLDocument: Sendable {
         var arrayCounts: [String: Int] = [:]
         var current = ""
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             let number = index + 1
             if line.hasPrefix("[[") {
-                let name = line.dropFirst(2).prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
+                let name = line.dropFirst(2).prefix { $0 != "]" }.trimmingCharacters(in: .whitespacesAndNewlines)
                 let resolved = resolveArrayParent(name, counts: arrayCounts)
                 let count = arrayCounts[resolved, default: 0]
                 arrayCounts[resolved] = count + 1
                 current = "\(resolved)[\(count)]"
                 lines[current] = number
             } else if line.hasPrefix("[") {
-                let name = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
+                let name = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespacesAndNewlines)
                 current = resolveArrayParent(name.replacingOccurrences(of: "\"", with: ""), counts: arrayCounts)
                 lines[current] = number
             } else if let equals = line.firstIndex(of: "="), !line.hasPrefix("#") {
-                let key = line[..<equals].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "")
+                let key = line[..<equals].trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\"", with: "")
                 guard !key.isEmpty, !key.contains(" "), !key.hasPrefix("{") else { continue }
                 let path = current.isEmpty ? key : "\(current).\(key)"
                 if lines[path] == nil { lines[path] = number }
@@ -121,18 +121,4 @@ public struct TOMLDocument: Sendable {
         }
         return resolved.joined(separator: ".")
     }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
-        String(self.drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> String { String(self).trimmingCharacters(in: set) }
-}
-
-extension Set where Element == Character {
-    fileprivate static let whitespaces: Set<Character> = [" ", "\t", "\r"]
 }

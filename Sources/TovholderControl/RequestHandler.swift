@@ -12,6 +12,8 @@ public struct RequestHandler: Sendable {
     let engine: Engine
     let version: String
     let logger: Logger
+    /// One decoder for every request (two decodes each), not a new one per call.
+    static let decoder = JSONDecoder()
 
     public init(engine: Engine, version: String, logger: Logger) {
         self.engine = engine
@@ -23,7 +25,7 @@ public struct RequestHandler: Sendable {
     public func handle(_ line: Data, caller: Caller) async -> Data {
         let header: RequestHeader
         do {
-            header = try JSONDecoder().decode(RequestHeader.self, from: line)
+            header = try Self.decoder.decode(RequestHeader.self, from: line)
         } catch {
             return encode(Response<Empty>(id: nil, error: WireError(.badRequest, "the request is not a JSON object: \(Self.describe(error))")))
         }
@@ -51,12 +53,8 @@ public struct RequestHandler: Sendable {
             return await run(id, line) { (_: Empty) in try await status() }
         case .citizenAdd:
             return await run(id, line) { (p: CitizenAddParams) in
-                let household = try p.household.map { raw throws(DomainError) in try Identifier.validate(raw, as: "household id") }
-                let citizen = Citizen(
-                    id: p.id, caseworker: p.caseworker, takeover: p.takeover, visitation: p.visitation, track: p.track,
-                    household: household)
-                let history = (p.events ?? []).map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) }
-                return view(try await engine.submit(.addCitizen(citizen, history: history), caller: caller))
+                let item = try Self.item(p)
+                return view(try await engine.submit(.addCitizen(item.citizen, history: item.events), caller: caller))
             }
         case .citizenImport:
             return await run(id, line) { (p: CitizenImportParams) in
@@ -67,11 +65,7 @@ public struct RequestHandler: Sendable {
                 var problems: [ImportResultView.Problem] = []
                 for (index, c) in p.citizens.enumerated() {
                     do throws(DomainError) {
-                        let household = try c.household.map { raw throws(DomainError) in try Identifier.validate(raw, as: "household id") }
-                        items.append(ImportItem(
-                            citizen: Citizen(id: c.id, caseworker: c.caseworker, takeover: c.takeover, visitation: c.visitation,
-                                             track: c.track, household: household),
-                            events: (c.events ?? []).map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) }))
+                        items.append(try Self.item(c))
                     } catch {
                         problems.append(.init(index: index, message: error.message))
                     }
@@ -140,13 +134,23 @@ public struct RequestHandler: Sendable {
         }
     }
 
+    /// A citizen with their history as `citizen.add` and `citizen.import` give it.
+    static func item(_ p: CitizenAddParams) throws(DomainError) -> ImportItem {
+        let household = try p.household.map { raw throws(DomainError) in try Identifier.validate(raw, as: "household id") }
+        return ImportItem(
+            citizen: Citizen(
+                id: p.id, caseworker: p.caseworker, takeover: p.takeover, visitation: p.visitation, track: p.track,
+                household: household),
+            events: (p.events ?? []).map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) })
+    }
+
     /// Decodes the parameters, runs the body and encodes its result or error.
     func run<P: Codable & Sendable, R: Codable & Sendable>(
         _ id: Int?, _ line: Data, _ body: (P) async throws -> R
     ) async -> Data {
         let params: P
         do {
-            params = try JSONDecoder().decode(RequestParams<P>.self, from: line).params
+            params = try Self.decoder.decode(RequestParams<P>.self, from: line).params
         } catch {
             return encode(Response<Empty>(id: id, error: WireError(.invalid, Self.describe(error))))
         }

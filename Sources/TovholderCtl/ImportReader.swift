@@ -31,6 +31,7 @@ final class ImportReader {
     /// Bytes read so far, for progress.
     var bytesRead: Int { format == .jsonl ? (lines?.offset ?? 0) : Int(csvBytes()) }
     private let stream: InputStream?
+    private let decoder = JSONDecoder()
 
     init(path: String, format: Format) throws(CtlError) {
         self.path = path
@@ -75,7 +76,7 @@ final class ImportReader {
         while let (number, line) = lines?.next() {
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
             do {
-                return ImportRecord(line: number, citizen: try JSONDecoder().decode(CitizenAddParams.self, from: line))
+                return ImportRecord(line: number, citizen: try decoder.decode(CitizenAddParams.self, from: line))
             } catch {
                 return ImportRecord(line: number, problem: Self.describe(error), problemLine: number)
             }
@@ -126,9 +127,7 @@ final class ImportReader {
                 guard let kind = field(row, "event") else { continue }
                 let event: EventKind
                 do { event = try EventKind.parse(kind) } catch { throw CtlError(error.message) }
-                guard let dateText = field(row, "date"), let date = LocalDate(dateText) else {
-                    throw CtlError("date '\(field(row, "date") ?? "")' is not a real date in the form YYYY-MM-DD")
-                }
+                let date = try Self.date(field(row, "date"), "date")
                 var offer: OfferKind?
                 if let text = field(row, "offer") {
                     guard let parsed = OfferKind(rawValue: text) else {
@@ -140,13 +139,8 @@ final class ImportReader {
             }
             failingLine = first.line
             guard let caseworker = field(head, "caseworker") else { throw CtlError("no caseworker") }
-            guard let takeover = field(head, "takeover").flatMap({ LocalDate($0) }) else {
-                throw CtlError("takeover '\(field(head, "takeover") ?? "")' is not a real date in the form YYYY-MM-DD")
-            }
-            let visitation = try field(head, "visitation").map { text throws(CtlError) -> LocalDate in
-                guard let date = LocalDate(text) else { throw CtlError("visitation '\(text)' is not a real date in the form YYYY-MM-DD") }
-                return date
-            }
+            let takeover = try Self.date(field(head, "takeover"), "takeover")
+            let visitation = try field(head, "visitation").map { text throws(CtlError) in try Self.date(text, "visitation") }
             let track = try field(head, "track").map { text throws(CtlError) -> Track in
                 guard let track = Track(rawValue: text) else { throw CtlError("track '\(text)' is not job-ready or activity-ready") }
                 return track
@@ -159,6 +153,14 @@ final class ImportReader {
             record.problemLine = failingLine
         }
         return record
+    }
+
+    /// A column's date, or an error naming the column and the text.
+    static func date(_ text: String?, _ column: String) throws(CtlError) -> LocalDate {
+        guard let text, let date = LocalDate(text) else {
+            throw CtlError("\(column) '\(text ?? "")' is not a real date in the form YYYY-MM-DD")
+        }
+        return date
     }
 
     static func describe(_ error: any Error) -> String {

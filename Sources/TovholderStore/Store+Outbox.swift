@@ -25,6 +25,8 @@ extension Store {
         return encoder
     }()
 
+    static let decoder = JSONDecoder()
+
     /// Queues a notification for delivery. Returns false when its key was queued before (nothing changes):
     /// a firing repeated after a crash cannot queue a stage twice.
     @discardableResult
@@ -99,7 +101,7 @@ extension Store {
     }
 
     static func outboxEntry(from row: Row) -> OutboxEntry? {
-        guard let notification = try? JSONDecoder().decode(Notice.self, from: Data((row["payload"] as String).utf8))
+        guard let notification = try? decoder.decode(Notice.self, from: Data((row["payload"] as String).utf8))
         else { return nil }
         return OutboxEntry(
             id: row["id"], notice: notification, state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
