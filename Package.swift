@@ -121,6 +121,8 @@ let package = Package(
         ),
         .testTarget(name: "TovholderCoreTests", dependencies: ["TovholderCore"], swiftSettings: settings),
         .testTarget(
+            name: "TovholderProtocolTests", dependencies: ["TovholderProtocol", "TovholderCore"], swiftSettings: settings),
+        .testTarget(
             name: "TovholderConfigTests",
             dependencies: ["TovholderConfig", "TovholderCore"],
             swiftSettings: settings

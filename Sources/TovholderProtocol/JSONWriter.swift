@@ -1,0 +1,305 @@
+import TovholderCore
+
+/// Writes JSON straight into bytes, for the answers the daemon gives most (the envelope, citizens,
+/// deadlines, status). Foundation's `JSONEncoder` builds a tree of boxed values and sorts keys on every
+/// call, which cost more than the database work of a request. The output is the same JSON as
+/// `WireProtocol.encoder` gives (keys in sorted order, `nil` fields left out); a test holds the two equal.
+/// Callers write an object's keys in sorted order.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+        comma()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// A field, left out when `value` is nil.
+    public mutating func field(_ key: StaticString, _ value: (some JSONWritable)?) {
+        guard let value else { return }
+        self.key(key)
+        value.write(to: &self)
+    }
+
+    public mutating func array<S: Sequence>(_ elements: S) where S.Element: JSONWritable {
+        comma()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+        for element in elements { element.write(to: &self) }
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// A string, escaped as JSON requires (quotes, backslashes, control characters); other characters,
+    /// `/` included, are written as they are.
+    public mutating func string(_ value: String) {
+        comma()
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var start = 0
+            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: utf8[start..<index])
+                start = index + 1
+                bytes.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
+                case 0x08: bytes.append(UInt8(ascii: "b"))
+                case 0x0C: bytes.append(UInt8(ascii: "f"))
+                case 0x0A: bytes.append(UInt8(ascii: "n"))
+                case 0x0D: bytes.append(UInt8(ascii: "r"))
+                case 0x09: bytes.append(UInt8(ascii: "t"))
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                }
+            }
+            bytes.append(contentsOf: utf8[start...])
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func integer(_ value: Int64) {
+        comma()
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
+        }
+    }
+
+    public mutating func boolean(_ value: Bool) {
+        comma()
+        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+    }
+
+    /// `"YYYY-MM-DD"`, without building a String.
+    public mutating func date(_ date: LocalDate) {
+        guard (0...9999).contains(date.year) else { return string(date.description) }
+        comma()
+        func two(_ n: Int) -> (UInt8, UInt8) { (UInt8(ascii: "0") + UInt8(n / 10), UInt8(ascii: "0") + UInt8(n % 10)) }
+        let (y1, y2) = two(date.year / 100), (y3, y4) = two(date.year % 100)
+        let (m1, m2) = two(date.month), (d1, d2) = two(date.day)
+        bytes.append(contentsOf: [UInt8(ascii: "\""), y1, y2, y3, y4, UInt8(ascii: "-"), m1, m2, UInt8(ascii: "-"), d1, d2, UInt8(ascii: "\"")])
+    }
+
+    private mutating func key(_ key: StaticString) {
+        comma()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma = false
+    }
+
+    private mutating func comma() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+    }
+}
+
+/// A value `JSONWriter` writes directly.
+public protocol JSONWritable {
+    func write(to writer: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// The value as JSON text.
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.bytes
+    }
+}
+
+extension String: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.string(self) }
+}
+
+extension Int: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.integer(Int64(self)) }
+}
+
+extension Int64: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.integer(self) }
+}
+
+extension Bool: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.boolean(self) }
+}
+
+extension LocalDate: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.date(self) }
+}
+
+extension Array: JSONWritable where Element: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.array(self) }
+}
+
+/// A `[String: Int]` object, keys sorted.
+extension Dictionary: JSONWritable where Key == String, Value == Int {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            for (key, value) in self.sorted(by: { $0.key < $1.key }) {
+                w.dynamicField(key, value)
+            }
+        }
+    }
+}
+
+extension JSONWriter {
+    /// A field whose key is only known at run time.
+    mutating func dynamicField(_ key: String, _ value: Int) {
+        string(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+        integer(Int64(value))
+    }
+}
+
+extension EventKind: JSONWritable {}
+extension OfferKind: JSONWritable {}
+extension Track: JSONWritable {}
+extension DeadlineStatus: JSONWritable {}
+extension WireError.Code: JSONWritable {}
+
+extension RawRepresentable where RawValue == String, Self: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.string(rawValue) }
+}
+
+// MARK: The hot wire types
+
+extension Response: JSONWritable where Result: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("error", error)
+            w.field("id", id)
+            w.field("ok", ok)
+            w.field("result", result)
+            w.field("v", v)
+        }
+    }
+}
+
+extension WireError: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("code", code)
+            w.field("message", message)
+        }
+    }
+}
+
+extension Empty: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.object { _ in } }
+}
+
+extension EventView: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("date", date)
+            w.field("kind", kind)
+            w.field("offer", offer)
+            w.field("seq", seq)
+        }
+    }
+}
+
+extension DeadlineView: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("citizen", citizen)
+            w.field("closedOn", closedOn)
+            w.field("due", due)
+            w.field("instance", instance)
+            w.field("metOn", metOn)
+            w.field("nextFiring", nextFiring)
+            w.field("nextStage", nextStage)
+            w.field("progress", progress)
+            w.field("required", required)
+            w.field("rule", rule)
+            w.field("status", status)
+            w.field("suspendedDays", suspendedDays)
+            w.field("title", title)
+            w.field("trigger", trigger)
+        }
+    }
+}
+
+extension CitizenView: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("caseworker", caseworker)
+            w.field("deadlines", deadlines)
+            w.field("events", events)
+            w.field("household", household)
+            w.field("id", id)
+            w.field("takeover", takeover)
+            w.field("track", track)
+            w.field("visitation", visitation)
+        }
+    }
+}
+
+extension CitizenListView: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("citizens", citizens)
+            w.field("next", next)
+        }
+    }
+}
+
+extension DeadlineListView: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in w.field("deadlines", deadlines) }
+    }
+}
+
+extension TimersView: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("fired", fired)
+            w.field("latenessMaxMs", latenessMaxMs)
+            w.field("latenessP50Ms", latenessP50Ms)
+            w.field("latenessP99Ms", latenessP99Ms)
+            w.field("queued", queued)
+        }
+    }
+}
+
+extension StatusView: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("citizens", citizens)
+            w.field("deadlines", deadlines)
+            w.field("events", events)
+            w.field("nextFiring", nextFiring)
+            w.field("outbox", outbox)
+            w.field("rulebook", rulebook)
+            w.field("startedAt", startedAt)
+            w.field("timers", timers)
+            w.field("today", today)
+            w.field("uptimeSeconds", uptimeSeconds)
+            w.field("version", version)
+        }
+    }
+}
