@@ -69,19 +69,47 @@ public final class ControlServer: Service, Sendable {
         }
     }
 
+    /// Requests one connection may have in flight before the daemon stops reading it.
+    static let maxPipelined = 256
+
+    /// Serves one connection. A client may pipeline: answers come back in request order, changes are
+    /// queued at the writer in the order sent (so one group commit can carry many of them), and every
+    /// other request runs alone, after the earlier ones are answered and before later ones start.
     func serve(_ connection: Connection) async {
+        let pipeline = Pipeline(limit: Self.maxPipelined)
+        let (answers, sink) = AsyncStream.makeStream(of: (@Sendable () async -> Data).self)
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
-                do {
-                    for try await line in inbound.cancelOnGracefulShutdown() {
-                        let request = Data(line.readableBytesView)
-                        var response = await handler.handle(request, caller: connection.caller)
-                        response.append(UInt8(ascii: "\n"))
-                        try await outbound.write(ByteBuffer(bytes: response))
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask {
+                        defer { pipeline.close() }
+                        for await answer in answers {
+                            var response = await answer()
+                            response.append(UInt8(ascii: "\n"))
+                            try await outbound.write(ByteBuffer(bytes: response))
+                            pipeline.release()
+                        }
                     }
-                } catch is ByteToMessageDecoderError.PayloadTooLargeError {
-                    let message = #"{"error":{"code":"too-large","message":"request line longer than \#(maxLineBytes) bytes; refused"},"ok":false,"v":1}"#
-                    try await outbound.write(ByteBuffer(string: message + "\n"))
+                    defer { sink.finish() }
+                    do {
+                        for try await line in inbound.cancelOnGracefulShutdown() {
+                            switch handler.start(Data(line.readableBytesView), caller: connection.caller) {
+                            case .pipelined(let answer):
+                                guard await pipeline.acquire() else { return }
+                                sink.yield(answer)
+                            case .serial(let answer):
+                                // Alone: once every earlier answer is sent, and before the next line is read.
+                                guard await pipeline.drained() else { return }
+                                var response = await answer()
+                                response.append(UInt8(ascii: "\n"))
+                                try await outbound.write(ByteBuffer(bytes: response))
+                            }
+                        }
+                    } catch is ByteToMessageDecoderError.PayloadTooLargeError {
+                        let message = #"{"error":{"code":"too-large","message":"request line longer than \#(maxLineBytes) bytes; refused"},"ok":false,"v":1}"#
+                        guard await pipeline.acquire() else { return }
+                        sink.yield { Data(message.utf8) }
+                    }
                 }
             }
         } catch {

@@ -21,43 +21,92 @@ public struct RequestHandler: Sendable {
         self.logger = logger
     }
 
+    /// How a request is answered on a connection that may pipeline several.
+    public enum Job: Sendable {
+        /// The answer may be awaited while later requests start: a change already queued at the writer (in
+        /// the order the lines arrived), or a refusal.
+        case pipelined(@Sendable () async -> Data)
+        /// Runs alone: after every earlier request on the connection is answered, and before a later one
+        /// starts, so it sees every change sent before it and none sent after.
+        case serial(@Sendable () async -> Data)
+    }
+
     /// Handles one request line and returns one response line (without the newline).
     public func handle(_ line: Data, caller: Caller) async -> Data {
+        switch start(line, caller: caller) {
+        case .pipelined(let answer), .serial(let answer): await answer()
+        }
+    }
+
+    /// Starts a request: decodes it and, for a change, queues it at the writer now, so that pipelined
+    /// changes apply in the order they were sent.
+    public func start(_ line: Data, caller: Caller) -> Job {
         let header: RequestHeader
         do {
             header = try Self.decoder.decode(RequestHeader.self, from: line)
         } catch {
-            return encode(Response<Empty>(id: nil, error: WireError(.badRequest, "the request is not a JSON object: \(Self.describe(error))")))
+            return refuse(nil, WireError(.badRequest, "the request is not a JSON object: \(Self.describe(error))"))
         }
         guard let v = header.v else {
-            return encode(Response<Empty>(id: header.id, error: WireError(.badRequest, "the request has no protocol version 'v'")))
+            return refuse(header.id, WireError(.badRequest, "the request has no protocol version 'v'"))
         }
         guard v == WireProtocol.version else {
-            return encode(Response<Empty>(id: header.id, error: WireError(
-                .unsupportedVersion, "protocol version \(v) is not supported; this daemon speaks version \(WireProtocol.version)")))
+            return refuse(header.id, WireError(
+                .unsupportedVersion, "protocol version \(v) is not supported; this daemon speaks version \(WireProtocol.version)"))
         }
         guard let opName = header.op else {
-            return encode(Response<Empty>(id: header.id, error: WireError(.badRequest, "the request has no operation 'op'")))
+            return refuse(header.id, WireError(.badRequest, "the request has no operation 'op'"))
         }
         guard let op = RequestOperation(rawValue: opName) else {
-            return encode(Response<Empty>(id: header.id, error: WireError(
+            return refuse(header.id, WireError(
                 .unknownOperation,
-                "unknown operation '\(opName.prefix(40))'; known: \(RequestOperation.allCases.map(\.rawValue).joined(separator: ", "))")))
+                "unknown operation '\(opName.prefix(40))'; known: \(RequestOperation.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        return await dispatch(op, line: line, id: header.id, caller: caller)
+        return job(op, line: line, id: header.id, caller: caller)
     }
 
-    func dispatch(_ op: RequestOperation, line: Data, id: Int?, caller: Caller) async -> Data {
+    func refuse(_ id: Int?, _ error: WireError) -> Job {
+        let data = encode(Response<Empty>(id: id, error: error))
+        return .pipelined { data }
+    }
+
+    /// A single-citizen change: decoded and queued now, answered when it is on disk.
+    func change<P: Codable & Sendable, R: Codable & Sendable>(
+        _ id: Int?, _ line: Data, _ caller: Caller, _ command: (P) throws -> Command,
+        answer: @escaping @Sendable (CitizenSnapshot) -> R
+    ) -> Job {
+        let ticket: Ticket
+        do {
+            ticket = engine.enqueue(try command(try Self.decoder.decode(RequestParams<P>.self, from: line).params), caller: caller)
+        } catch let error as DomainError {
+            return refuse(id, WireError(error))
+        } catch {
+            return refuse(id, WireError(.invalid, Self.describe(error)))
+        }
+        return .pipelined { await answering(id) { answer(try await engine.snapshot(of: ticket)) } }
+    }
+
+    /// How each operation is answered: changes are queued now; reads, imports and the clock run alone.
+    func job(_ op: RequestOperation, line: Data, id: Int?, caller: Caller) -> Job {
         switch op {
-        case .status:
-            return await run(id, line) { (_: Empty) in try await status() }
         case .citizenAdd:
-            return await run(id, line) { (p: CitizenAddParams) in
+            return change(id, line, caller) { (p: CitizenAddParams) in
                 let item = try Self.item(p)
-                return view(try await engine.submit(.addCitizen(item.citizen, history: item.events), caller: caller))
+                return .addCitizen(item.citizen, history: item.events)
+            } answer: { view($0) }
+        case .eventRecord:
+            return change(id, line, caller) { (p: EventRecordParams) in
+                .recordEvent(citizen: p.citizen, kind: p.kind, date: p.date, offer: p.offer)
+            } answer: { snapshot in
+                // The answer carries the citizen's deadlines as they now stand, not the whole history.
+                var citizen = view(snapshot)
+                citizen.events = nil
+                return citizen
             }
+        case .status:
+            return .serial { await run(id, line) { (_: Empty) in try await status() } }
         case .citizenImport:
-            return await run(id, line) { (p: CitizenImportParams) in
+            return .serial { await run(id, line) { (p: CitizenImportParams) in
                 guard p.citizens.count <= 10_000 else {
                     throw DomainError.invalid("an import batch holds at most 10000 citizens; this one has \(p.citizens.count)")
                 }
@@ -78,36 +127,28 @@ public struct RequestHandler: Sendable {
                     applied: summary.applied && p.dryRun != true, added: summary.added, unchanged: summary.unchanged,
                     eventsAdded: summary.eventsAdded,
                     problems: summary.problems.map { .init(index: $0.index, message: $0.message) })
-            }
+            } }
         case .citizenShow:
-            return await run(id, line) { (p: CitizenShowParams) in view(try await engine.citizen(p.id, caller: caller)) }
+            return .serial { await run(id, line) { (p: CitizenShowParams) in view(try engine.citizen(p.id, caller: caller)) } }
         case .citizenList:
-            return await run(id, line) { (p: CitizenListParams) in
+            return .serial { await run(id, line) { (p: CitizenListParams) in
                 let limit = min(max(p.limit ?? 1000, 1), 10_000)
-                let list = try await engine.citizens(caseworker: p.caseworker, after: p.after, limit: limit, caller: caller)
+                let list = try engine.citizens(caseworker: p.caseworker, after: p.after, limit: limit, caller: caller)
                 return CitizenListView(
                     citizens: list.map { view($0, events: nil, deadlines: nil) },
                     next: list.count == limit ? list.last?.id.rawValue : nil)
-            }
-        case .eventRecord:
-            return await run(id, line) { (p: EventRecordParams) in
-                // The answer carries the deadlines the event changed, not the whole history (see citizen.show).
-                var citizen = view(try await engine.submit(
-                    .recordEvent(citizen: p.citizen, kind: p.kind, date: p.date, offer: p.offer), caller: caller))
-                citizen.events = nil
-                return citizen
-            }
+            } }
         case .deadlines:
-            return await run(id, line) { (p: DeadlinesParams) in
+            return .serial { await run(id, line) { (p: DeadlinesParams) in
                 let today = engine.workflow.today(engine.wall.nowMillis())
                 let filter = DeadlineFilter(
                     citizen: p.citizen, caseworker: p.caseworker, overdueOn: p.overdue == true ? today : nil,
                     dueBefore: p.dueBefore, limit: min(max(p.limit ?? 10_000, 1), 100_000))
-                let list = try await engine.deadlines(filter, caller: caller)
+                let list = try engine.deadlines(filter, caller: caller)
                 return DeadlineListView(deadlines: list.map { view($0, today: today) })
-            }
+            } }
         case .notifications:
-            return await run(id, line) { (p: NotificationsParams) in
+            return .serial { await run(id, line) { (p: NotificationsParams) in
                 var state: OutboxEntry.State?
                 if let raw = p.state {
                     guard let parsed = OutboxEntry.State(rawValue: raw) else {
@@ -115,22 +156,22 @@ public struct RequestHandler: Sendable {
                     }
                     state = parsed
                 }
-                let list = try await engine.notifications(state: state, limit: min(max(p.limit ?? 100, 1), 10_000), caller: caller)
+                let list = try engine.notifications(state: state, limit: min(max(p.limit ?? 100, 1), 10_000), caller: caller)
                 return NotificationListView(notifications: list.map(view))
-            }
+            } }
         case .clockSet:
-            return await run(id, line) { (p: ClockSetParams) in
+            return .serial { await run(id, line) { (p: ClockSetParams) in
                 try await engine.setClock(nowMillis: p.nowMillis, caller: caller)
                 return try await status()
-            }
+            } }
         case .audit:
-            return await run(id, line) { (p: AuditParams) in
+            return .serial { await run(id, line) { (p: AuditParams) in
                 let entries = try await engine.audit(citizen: p.citizen, limit: min(max(p.limit ?? 100, 1), 10_000))
                 return AuditListView(entries: entries.map {
                     AuditView(at: $0.at.iso8601, caller: $0.caller, uid: $0.uid, pid: $0.pid, action: $0.action,
                               citizen: $0.citizen, outcome: $0.outcome)
                 })
-            }
+            } }
         }
     }
 
@@ -154,8 +195,13 @@ public struct RequestHandler: Sendable {
         } catch {
             return encode(Response<Empty>(id: id, error: WireError(.invalid, Self.describe(error))))
         }
+        return await answering(id) { try await body(params) }
+    }
+
+    /// Runs the body and encodes its result or error.
+    func answering<R: Codable & Sendable>(_ id: Int?, _ body: () async throws -> R) async -> Data {
         do {
-            return encode(Response(id: id, result: try await body(params)))
+            return encode(Response(id: id, result: try await body()))
         } catch let error as DomainError {
             return encode(Response<Empty>(id: id, error: WireError(error)))
         } catch let error as EngineError {
@@ -167,7 +213,7 @@ public struct RequestHandler: Sendable {
     }
 
     func status() async throws -> StatusView {
-        let status = try await engine.status()
+        let status = try engine.status()
         let now = engine.wall.nowMillis()
         return StatusView(
             version: version, startedAt: engine.startedAt.iso8601, uptimeSeconds: Int((now - engine.startedAt) / 1000),
@@ -183,7 +229,8 @@ public struct RequestHandler: Sendable {
     }
 
     func encode<R: Encodable>(_ response: R) -> Data {
-        (try? WireProtocol.encoder.encode(response)) ?? Data(#"{"v":1,"ok":false,"error":{"code":"internal","message":"cannot encode the response"}}"#.utf8)
+        if let fast = response as? any JSONWritable { return Data(fast.jsonBytes) }
+        return (try? WireProtocol.encoder.encode(response)) ?? Data(#"{"v":1,"ok":false,"error":{"code":"internal","message":"cannot encode the response"}}"#.utf8)
     }
 
     /// A person-readable account of a decoding error: which field, and what was wrong with it.

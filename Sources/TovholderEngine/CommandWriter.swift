@@ -11,13 +11,17 @@ import TovholderStore
 /// touches another. Audit lines for reads ride along in the next batch.
 public final class CommandWriter: Service, Sendable {
     enum Work: Sendable {
-        case command(Command, Caller, CheckedContinuation<CommandResult, any Error>)
+        case command(Command, Caller, Ticket)
         case audit(AuditEntry)
+        /// Resumed once everything queued before it is on disk.
+        case barrier(CheckedContinuation<Void, Never>)
     }
 
     struct Queue {
         var items: [Work] = []
         var closed = false
+        /// A wake-up for queued read audits is pending.
+        var auditFlushPending = false
     }
 
     let store: Store
@@ -45,24 +49,55 @@ public final class CommandWriter: Service, Sendable {
 
     /// Applies a command durably and returns its result (the citizen as it now stands, or an import summary).
     public func submit(_ command: Command, caller: Caller) async throws -> CommandResult {
-        try await withCheckedThrowingContinuation { continuation in
-            let accepted = queue.withLock { queue -> Bool in
-                guard !queue.closed else { return false }
-                queue.items.append(.command(command, caller, continuation))
-                return true
-            }
-            if accepted {
-                wakeContinuation.yield()
-            } else {
-                continuation.resume(throwing: EngineError.shuttingDown)
-            }
+        try await enqueue(command, caller: caller).result()
+    }
+
+    /// Queues a command now, in the caller's order, and returns the ticket that gives its result once it is
+    /// on disk. Commands are applied in the order they were queued.
+    public func enqueue(_ command: Command, caller: Caller) -> Ticket {
+        let ticket = Ticket()
+        let accepted = queue.withLock { queue -> Bool in
+            guard !queue.closed else { return false }
+            queue.items.append(.command(command, caller, ticket))
+            return true
+        }
+        if accepted {
+            wakeContinuation.yield()
+        } else {
+            ticket.complete(.failure(EngineError.shuttingDown))
+        }
+        return ticket
+    }
+
+    /// Read audits wait at most this long for a batch to ride in, so that reads do not each cost a commit.
+    static let auditDelay = Duration.milliseconds(50)
+
+    /// Records a read in the audit trail. It is written with the next batch of changes, or on its own
+    /// within `auditDelay`; `flush()` waits for it.
+    public func audit(_ entry: AuditEntry) {
+        let schedule = queue.withLock { queue -> Bool in
+            queue.items.append(.audit(entry))
+            defer { queue.auditFlushPending = true }
+            return !queue.auditFlushPending
+        }
+        guard schedule else { return }
+        let wake = wakeContinuation
+        Task {
+            try? await Task.sleep(for: Self.auditDelay)
+            wake.yield()
         }
     }
 
-    /// Records a read in the audit trail (written with the next batch, within milliseconds).
-    public func audit(_ entry: AuditEntry) {
-        queue.withLock { $0.items.append(.audit(entry)) }
-        wakeContinuation.yield()
+    /// Returns once everything queued so far (changes and read audits) is on disk.
+    public func flush() async {
+        await withCheckedContinuation { continuation in
+            let accepted = queue.withLock { queue -> Bool in
+                guard !queue.closed else { return false }
+                queue.items.append(.barrier(continuation))
+                return true
+            }
+            if accepted { wakeContinuation.yield() } else { continuation.resume() }
+        }
     }
 
     public func run() async throws {
@@ -80,6 +115,7 @@ public final class CommandWriter: Service, Sendable {
                 let count = min(queue.items.count, Self.maxBatch)
                 let batch = Array(queue.items.prefix(count))
                 queue.items.removeFirst(count)
+                if queue.items.isEmpty { queue.auditFlushPending = false }
                 return batch
             }
             if batch.isEmpty { return }
@@ -92,13 +128,15 @@ public final class CommandWriter: Service, Sendable {
         let workflow = self.workflow
         typealias Outcome = Result<CommandResult, any Error>
         do {
-            let (outcomes, earliest) = try await store.writer.write { db -> ([Outcome?], Int64?) in
+            let (outcomes, earliest) = try await store.write { db -> ([Outcome?], Int64?) in
                 var outcomes: [Outcome?] = []
                 var earliest: Int64?
                 for work in batch {
                     switch work {
                     case .audit(let entry):
                         try Store.appendAudit(db, entry)
+                        outcomes.append(nil)
+                    case .barrier:
                         outcomes.append(nil)
                     case .command(let command, let caller, _):
                         var result: Outcome
@@ -133,13 +171,20 @@ public final class CommandWriter: Service, Sendable {
             // The scheduler hears of new timers before anyone hears "done".
             if let earliest { await onTimerArmed(earliest) }
             for (work, outcome) in zip(batch, outcomes) {
-                if case .command(_, _, let continuation) = work, let outcome { continuation.resume(with: outcome) }
+                switch work {
+                case .command(_, _, let ticket): if let outcome { ticket.complete(outcome) }
+                case .barrier(let continuation): continuation.resume()
+                case .audit: break
+                }
             }
         } catch {
             logger.error("store write failed; batch refused", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
             for work in batch {
-                if case .command(_, _, let continuation) = work {
-                    continuation.resume(throwing: EngineError.storage("the store could not save the change: \(error)"))
+                switch work {
+                case .command(_, _, let ticket):
+                    ticket.complete(.failure(EngineError.storage("the store could not save the change: \(error)")))
+                case .barrier(let continuation): continuation.resume()
+                case .audit: break
                 }
             }
         }
@@ -157,6 +202,43 @@ public final class CommandWriter: Service, Sendable {
         case .success: "ok"
         case .failure(let error as DomainError): error.kind.rawValue
         case .failure: "error"
+        }
+    }
+}
+
+/// The result of a queued command, once its transaction is on disk. Anyone may wait for it, before or
+/// after it completes.
+public final class Ticket: Sendable {
+    private enum State {
+        case waiting([CheckedContinuation<CommandResult, any Error>])
+        case done(Result<CommandResult, any Error>)
+    }
+
+    private let state = Mutex(State.waiting([]))
+
+    init() {}
+
+    func complete(_ result: Result<CommandResult, any Error>) {
+        let waiting = state.withLock { state -> [CheckedContinuation<CommandResult, any Error>] in
+            guard case .waiting(let waiting) = state else { return [] }
+            state = .done(result)
+            return waiting
+        }
+        for continuation in waiting { continuation.resume(with: result) }
+    }
+
+    public func result() async throws -> CommandResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let done = state.withLock { state -> Result<CommandResult, any Error>? in
+                switch state {
+                case .done(let result): return result
+                case .waiting(var waiting):
+                    waiting.append(continuation)
+                    state = .waiting(waiting)
+                    return nil
+                }
+            }
+            if let done { continuation.resume(with: done) }
         }
     }
 }
