@@ -20,7 +20,7 @@ final class DemoSeeder: Service, Sendable {
     }
 
     func run() async throws {
-        if enabled, (try await engine.status()).citizens == 0 {
+        if enabled, (try engine.status()).citizens == 0 {
             try await DemoData.seed(engine, caseworkers: caseworkers)
             logger.notice("demo citizens added")
         }

@@ -15,7 +15,7 @@ struct SystemdService: Service {
     let statusEvery: Duration = .seconds(10)
 
     func run() async throws {
-        notifier.notify("READY=1\nSTATUS=\(await statusLine())")
+        notifier.notify("READY=1\nSTATUS=\(statusLine())")
         logger.notice("tovholderd ready")
         let tick = min(notifier.watchdogInterval.map { $0 / 2 } ?? statusEvery, statusEvery)
         // Last in the group, so first to hear of shutdown: STOPPING=1 goes out before the others stop.
@@ -27,15 +27,15 @@ struct SystemdService: Service {
                 sinceStatus += tick
                 if sinceStatus >= statusEvery {
                     sinceStatus = .zero
-                    notifier.notify("STATUS=\(await statusLine())")
+                    notifier.notify("STATUS=\(statusLine())")
                 }
             }
         }
         notifier.notify("STOPPING=1\nSTATUS=stopping")
     }
 
-    func statusLine() async -> String {
-        guard let status = try? await engine.status() else { return "running" }
+    func statusLine() -> String {
+        guard let status = try? engine.status() else { return "running" }
         let overdue = status.deadlines[.overdue] ?? 0
         let pending = status.deadlines[.pending] ?? 0
         return "\(status.citizens) citizens, \(pending) pending and \(overdue) overdue deadlines, "

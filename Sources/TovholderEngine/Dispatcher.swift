@@ -83,7 +83,7 @@ public actor Dispatcher: Service {
         }
         let maxAttempts = self.maxAttempts
         let retryMillis = self.retryMillis
-        try await store.writer.write { [deliveredIDs, failures] db in
+        try await store.write { [deliveredIDs, failures] db in
             try Store.markDelivered(db, ids: deliveredIDs, at: now)
             for (entry, message) in failures {
                 let attempt = entry.attempts + 1

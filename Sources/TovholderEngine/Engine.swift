@@ -1,6 +1,7 @@
 import GRDB
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TovholderChannels
 import TovholderCore
 import TovholderStore
@@ -16,6 +17,7 @@ public final class Engine: Sendable {
     public let wall: any WallClock
     public let startedAt: Int64
     let logger: Logger
+    private let countsCache = Mutex<Counts?>(nil)
 
     public init(
         store: Store, workflow: Workflow, channels: [any NotificationChannel], clock: any Clock<Duration>,
@@ -56,7 +58,7 @@ public final class Engine: Sendable {
             var after = ""
             let workflow = self.workflow
             while true {
-                let (derived, last) = try await store.writer.write { [after] db -> (Int, String?) in
+                let (derived, last) = try await store.write { [after] db -> (Int, String?) in
                     let ids = try Store.citizenIDs(db, after: after, limit: 500)
                     for id in ids {
                         if let citizen = try Store.citizen(db, id) { try workflow.rederive(db, citizen: citizen) }
@@ -93,8 +95,16 @@ public final class Engine: Sendable {
 
     /// Applies a single-citizen command and returns the citizen as it now stands.
     public func submit(_ command: Command, caller: Caller) async throws -> CitizenSnapshot {
-        guard let snapshot = try await writer.submit(command, caller: caller).snapshot else {
-            preconditionFailure("\(command.action) is not a single-citizen command")
+        try await snapshot(of: enqueue(command, caller: caller))
+    }
+
+    /// Queues a change now, in the caller's order; see `snapshot(of:)` for its result.
+    public func enqueue(_ command: Command, caller: Caller) -> Ticket { writer.enqueue(command, caller: caller) }
+
+    /// The citizen as a single-citizen change left them, once it is on disk.
+    public func snapshot(of ticket: Ticket) async throws -> CitizenSnapshot {
+        guard let snapshot = try await ticket.result().snapshot else {
+            preconditionFailure("not a single-citizen command")
         }
         return snapshot
     }
@@ -109,8 +119,8 @@ public final class Engine: Sendable {
 
     // MARK: Reads (audited where they show a citizen's data)
 
-    public func citizen(_ id: CitizenID, caller: Caller) async throws -> CitizenSnapshot {
-        let snapshot = try await store.writer.read { db -> CitizenSnapshot? in
+    public func citizen(_ id: CitizenID, caller: Caller) throws -> CitizenSnapshot {
+        let snapshot = try read { db -> CitizenSnapshot? in
             guard let citizen = try Store.citizen(db, id) else { return nil }
             return CitizenSnapshot(
                 citizen: citizen, events: try Store.events(db, citizen: id), deadlines: try Store.deadlines(db, citizen: id))
@@ -120,14 +130,14 @@ public final class Engine: Sendable {
         return snapshot
     }
 
-    public func citizens(caseworker: String?, after: String?, limit: Int, caller: Caller) async throws -> [Citizen] {
-        let list = try await store.writer.read { try Store.citizens($0, caseworker: caseworker, after: after, limit: limit) }
+    public func citizens(caseworker: String?, after: String?, limit: Int, caller: Caller) throws -> [Citizen] {
+        let list = try read { try Store.citizens($0, caseworker: caseworker, after: after, limit: limit) }
         auditRead("citizen.list", citizen: nil, caller: caller, outcome: "ok")
         return list
     }
 
-    public func deadlines(_ filter: DeadlineFilter, caller: Caller) async throws -> [StoredDeadline] {
-        let (exists, list) = try await store.writer.read { db -> (Bool, [StoredDeadline]) in
+    public func deadlines(_ filter: DeadlineFilter, caller: Caller) throws -> [StoredDeadline] {
+        let (exists, list) = try read { db -> (Bool, [StoredDeadline]) in
             if let id = filter.citizen, try Store.citizen(db, id) == nil { return (false, []) }
             return (true, try Store.deadlines(db, matching: filter))
         }
@@ -136,14 +146,16 @@ public final class Engine: Sendable {
         return list
     }
 
-    public func notifications(state: OutboxEntry.State?, limit: Int, caller: Caller) async throws -> [OutboxEntry] {
-        let list = try await store.writer.read { try Store.outbox($0, state: state, limit: limit) }
+    public func notifications(state: OutboxEntry.State?, limit: Int, caller: Caller) throws -> [OutboxEntry] {
+        let list = try read { try Store.outbox($0, state: state, limit: limit) }
         auditRead("notifications", citizen: nil, caller: caller, outcome: "ok")
         return list
     }
 
+    /// The audit trail, newest first, including every read audited before this call.
     public func audit(citizen: CitizenID?, limit: Int) async throws -> [AuditEntry] {
-        try await store.writer.read { try Store.audit($0, citizen: citizen?.rawValue, limit: limit) }
+        await writer.flush()
+        return try read { try Store.audit($0, citizen: citizen?.rawValue, limit: limit) }
     }
 
     public struct Status: Sendable {
@@ -156,17 +168,43 @@ public final class Engine: Sendable {
         public var timers: Scheduler.Stats
     }
 
-    public func status() async throws -> Status {
+    public func status() throws -> Status {
         let today = workflow.today(wall.nowMillis())
-        let next = await scheduler.next
-        let timers = await scheduler.statistics
-        return try await store.writer.read { db in
-            Status(
-                citizens: try Store.citizenCount(db), events: try Store.eventCount(db),
-                deadlines: try Store.statusCounts(db, today: today), outbox: try Store.outboxCounts(db),
-                nextFiring: next, today: today, timers: timers)
-        }
+        let (next, timers) = scheduler.snapshot
+        let counts = try storedCounts(today: today)
+        return Status(
+            citizens: counts.citizens, events: counts.events, deadlines: counts.deadlines, outbox: counts.outbox,
+            nextFiring: next, today: today, timers: timers)
     }
+
+    struct Counts: Sendable {
+        var generation: UInt64
+        var today: LocalDate
+        var citizens: Int
+        var events: Int
+        var deadlines: [DeadlineStatus: Int]
+        var outbox: [OutboxEntry.State: Int]
+    }
+
+    /// The counts `status` shows, read again only after a write was committed or the day changed, so that
+    /// frequent status requests cost no query.
+    func storedCounts(today: LocalDate) throws -> Counts {
+        let generation = store.generation.current
+        if let cached = countsCache.withLock({ $0 }), cached.generation == generation, cached.today == today {
+            return cached
+        }
+        let counts = try read { db in
+            Counts(
+                generation: generation, today: today, citizens: try Store.citizenCount(db), events: try Store.eventCount(db),
+                deadlines: try Store.statusCounts(db, today: today), outbox: try Store.outboxCounts(db))
+        }
+        countsCache.withLock { $0 = counts }
+        return counts
+    }
+
+    /// Reads on the calling thread. A read from SQLite's page cache takes microseconds, less than the two
+    /// thread hops an asynchronous read costs; WAL readers never wait for the writer.
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try store.writer.read(body) }
 
     func auditRead(_ action: String, citizen: String?, caller: Caller, outcome: String) {
         writer.audit(AuditEntry(

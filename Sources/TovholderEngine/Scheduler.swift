@@ -1,6 +1,7 @@
 import GRDB
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TovholderCore
 import TovholderStore
 
@@ -21,9 +22,15 @@ public actor Scheduler: Service {
     let maxSleep: Duration
 
     /// The earliest armed timer known, in wall milliseconds.
-    private(set) var nextWake: Int64?
+    private(set) var nextWake: Int64? {
+        didSet { published.withLock { $0.next = nextWake } }
+    }
     private let alarm: Alarm
-    private(set) var stats = Stats()
+    private(set) var stats = Stats() {
+        didSet { published.withLock { $0.stats = stats } }
+    }
+    /// `nextWake` and `stats` as last set, for `status` to read without waiting for the actor.
+    private nonisolated let published = Mutex<(next: Int64?, stats: Stats)>((nil, Stats()))
 
     public struct Stats: Sendable {
         public var fired = 0
@@ -79,9 +86,11 @@ public actor Scheduler: Service {
 
     public var next: Int64? { nextWake }
 
+    /// The earliest armed timer and the firing statistics, as last published.
+    public nonisolated var snapshot: (next: Int64?, stats: Stats) { published.withLock { $0 } }
+
     /// The wall clock was moved: re-plan now.
     public func clockMoved() { alarm.ring() }
-    public var statistics: Stats { stats }
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
@@ -107,7 +116,7 @@ public actor Scheduler: Service {
         let batchSize = self.batchSize
         var more = true
         while more {
-            let report = try await store.writer.write { db in try workflow.fireDue(db, now: now, limit: batchSize) }
+            let report = try await store.write { db in try workflow.fireDue(db, now: now, limit: batchSize) }
             more = report.more
             // Lateness counts until the notices are on disk, not only until the scheduler woke.
             record(report, now: now, committed: wall.nowMillis())

@@ -18,14 +18,23 @@ extension Store {
     }
 
     public static func citizen(_ db: Database, _ id: CitizenID) throws -> Citizen? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM citizen WHERE id = ?"), arguments: [id.rawValue]
-        ).map(citizen(from:))
+        try all(db.cachedStatement(sql: "SELECT \(citizenColumns) FROM citizen WHERE id = ?"), [id.rawValue], citizen(from:)).first
+    }
+
+    /// The columns `citizen(from:)` reads, in its order.
+    static let citizenColumns = "id, caseworker, takeover, visitation, track, household"
+
+    /// Every row of a statement, read in place (no copy of each row) and transformed.
+    static func all<T>(_ statement: Statement, _ arguments: StatementArguments, _ transform: (Row) -> T) throws -> [T] {
+        var result: [T] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() { result.append(transform(row)) }
+        return result
     }
 
     /// Citizens in id order, optionally of one caseworker, after `after` (for paging).
     public static func citizens(_ db: Database, caseworker: String?, after: String?, limit: Int) throws -> [Citizen] {
-        var sql = "SELECT * FROM citizen WHERE id > ?"
+        var sql = "SELECT \(citizenColumns) FROM citizen WHERE id > ?"
         var arguments: StatementArguments = [after ?? ""]
         if let caseworker {
             sql += " AND caseworker = ?"
@@ -33,17 +42,16 @@ extension Store {
         }
         sql += " ORDER BY id LIMIT ?"
         arguments += [limit]
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(citizen(from:))
+        return try all(db.makeStatement(sql: sql), arguments, citizen(from:))
     }
 
     public static func citizenCount(_ db: Database) throws -> Int { try counter(db, "citizens") }
 
     static func citizen(from row: Row) -> Citizen {
         Citizen(
-            id: CitizenID(trusted: row["id"]), caseworker: row["caseworker"],
-            takeover: LocalDate(row["takeover"] as String)!,
-            visitation: (row["visitation"] as String?).flatMap { LocalDate($0) },
-            track: (row["track"] as String?).flatMap(Track.init(rawValue:)), household: row["household"])
+            id: CitizenID(trusted: row[0]), caseworker: row[1], takeover: LocalDate(row[2] as String)!,
+            visitation: (row[3] as String?).flatMap { LocalDate($0) },
+            track: (row[4] as String?).flatMap(Track.init(rawValue:)), household: row[5])
     }
 
     // MARK: Events
@@ -62,10 +70,10 @@ extension Store {
 
     /// A citizen's events in recording order.
     public static func events(_ db: Database, citizen: CitizenID) throws -> [CaseEvent] {
-        try Row.fetchAll(
+        try all(
             db.cachedStatement(sql: "SELECT seq, kind, date, offer FROM event WHERE citizen = ? ORDER BY seq"),
-            arguments: [citizen.rawValue]
-        ).map { row in
+            [citizen.rawValue]
+        ) { row in
             CaseEvent(
                 sequence: row[0], kind: EventKind(rawValue: row[1])!, date: LocalDate(row[2] as String)!,
                 offer: (row[3] as String?).flatMap(OfferKind.init(rawValue:)))

@@ -44,10 +44,9 @@ extension Store {
         """
 
     public static func deadlines(_ db: Database, citizen: CitizenID) throws -> [StoredDeadline] {
-        try Row.fetchAll(
+        try all(
             db.cachedStatement(sql: "SELECT \(deadlineColumns) FROM deadline WHERE citizen = ? ORDER BY trigger_date, rule, instance"),
-            arguments: [citizen.rawValue]
-        ).map(storedDeadline(from:))
+            [citizen.rawValue], storedDeadline(from:))
     }
 
     /// Replaces a citizen's stored deadlines with `new`, inserting, updating or deleting only what changed.
@@ -86,12 +85,12 @@ extension Store {
 
     /// Deadlines whose timer is due at `now`, earliest first, with their citizen's caseworker.
     public static func dueTimers(_ db: Database, now: Int64, limit: Int) throws -> [(StoredDeadline, caseworker: String)] {
-        try Row.fetchAll(
+        try all(
             db.cachedStatement(sql: """
                 SELECT \(deadlineColumns), citizen.caseworker FROM deadline JOIN citizen ON citizen.id = deadline.citizen
                 WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?
-                """), arguments: [now, limit]
-        ).map { (storedDeadline(from: $0), $0[13]) }
+                """), [now, limit]
+        ) { (storedDeadline(from: $0), $0[13]) }
     }
 
     /// Records that stages up to `lastStage` were sent and arms the next one.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TovholderCore
 
 /// The durable store: a SQLite file in WAL mode behind GRDB. Events are the truth; the `deadline` table is
@@ -8,6 +9,22 @@ import TovholderCore
 /// transaction from several of them (an event, its deadlines, its audit line: all or nothing).
 public struct Store: Sendable {
     public let writer: any DatabaseWriter
+    /// Counts the write transactions committed through `write(_:)`: a cache of anything read from the
+    /// store is current while this has not moved.
+    public let generation = Generation()
+
+    /// A counter shared by every copy of a Store.
+    public final class Generation: Sendable {
+        private let value = Atomic<UInt64>(0)
+        public var current: UInt64 { value.load(ordering: .acquiring) }
+        func advance() { value.add(1, ordering: .releasing) }
+    }
+
+    /// Runs `body` in a write transaction and commits it. Every change to the store goes through here.
+    public func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        defer { generation.advance() }
+        return try await writer.write(body)
+    }
 
     /// Opens (creating if needed) the store at `path` and migrates it.
     public static func open(path: String, synchronous: String = "full") throws -> Store {

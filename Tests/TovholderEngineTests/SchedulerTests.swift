@@ -28,6 +28,31 @@ import TovholderStore
         #expect(await h.engine.scheduler.next == Harness.morning("2026-02-05"))
     }
 
+    /// `status` counts are cached between writes: every change, firing and delivery must show at once.
+    @Test func statusCountsFollowEveryCommittedChange() async throws {
+        let h = try await Harness(now: "2026-01-20")
+        defer { Task { await h.stop() } }
+        let empty = try h.engine.status()
+        #expect(empty.citizens == 0)
+        #expect(try h.engine.status().citizens == 0)  // served from the cache
+        _ = try await h.add("C-1", takeover: "2026-01-05")
+        let added = try h.engine.status()
+        #expect(added.citizens == 1)
+        #expect(added.deadlines[.pending, default: 0] > 0)
+        _ = try await h.record("C-1", .contractSigned, "2026-01-19")
+        #expect(try h.engine.status().deadlines[.met] == 1)
+        #expect(try h.engine.status().events == 1)
+
+        // A firing queues a notice and the dispatcher delivers it: both are writes status must see.
+        _ = try await h.add("C-2", takeover: "2026-01-05")
+        await h.wall.advance(to: Harness.morning("2026-01-29"))
+        #expect(try await eventually { try h.engine.status().outbox[.delivered] == 1 })
+        #expect(try h.engine.status().outbox[.pending] == 0)
+        // Overdue depends on the day, not only on writes.
+        await h.wall.advance(to: Harness.morning("2026-02-06"))
+        #expect(try await eventually { try h.engine.status().deadlines[.overdue, default: 0] >= 1 })
+    }
+
     @Test func escalationsGoToTheTeamLeadThenTheManager() async throws {
         let h = try await Harness(now: "2026-02-05", hour: 9)
         defer { Task { await h.stop() } }

@@ -95,7 +95,7 @@ import TovholderStore
         rules[0].due = CalendarOffset(2, .month)
         let second = try await Harness(directory: directory, now: "2026-01-20", rulebook: Rulebook(name: "changed", rules: rules))
         defer { Task { await second.stop() } }
-        let snapshot = try await second.engine.citizen(CitizenID(trusted: "C-1"), caller: .daemon)
+        let snapshot = try second.engine.citizen(CitizenID(trusted: "C-1"), caller: .daemon)
         #expect(snapshot.deadlines.first { $0.deadline.rule == "contract" }?.deadline.due == LocalDate("2026-03-05"))
         #expect(await second.engine.scheduler.next == Harness.morning("2026-02-26"))
     }
@@ -134,8 +134,8 @@ import TovholderStore
         let caseworker = Caller(uid: 1234, pid: 99, name: "anna")
         let citizen = Citizen(id: CitizenID(trusted: "C-9"), caseworker: "cw-a", takeover: LocalDate("2026-02-01")!)
         _ = try await h.engine.submit(.addCitizen(citizen), caller: caseworker)
-        _ = try await h.engine.citizen(CitizenID(trusted: "C-9"), caller: caseworker)
-        await #expect(throws: DomainError.self) { try await h.engine.citizen(CitizenID(trusted: "C-404"), caller: caseworker) }
+        _ = try h.engine.citizen(CitizenID(trusted: "C-9"), caller: caseworker)
+        #expect(throws: DomainError.self) { try h.engine.citizen(CitizenID(trusted: "C-404"), caller: caseworker) }
         #expect(try await eventually { try await h.engine.audit(citizen: nil, limit: 10).count == 3 })
         let trail = try await h.engine.audit(citizen: CitizenID(trusted: "C-9"), limit: 10)
         #expect(trail.map(\.action) == ["citizen.show", "citizen.add"])
@@ -151,7 +151,7 @@ import TovholderStore
         await #expect(throws: DomainError.conflict("citizen C-1 exists already")) { try await h.add("C-1", takeover: "2026-02-02") }
         let stranger = Citizen(id: CitizenID(trusted: "C-2"), caseworker: "nobody", takeover: LocalDate("2026-02-01")!)
         await #expect(throws: DomainError.self) { try await h.engine.submit(.addCitizen(stranger), caller: .daemon) }
-        let snapshot = try await h.engine.citizen(CitizenID(trusted: "C-1"), caller: .daemon)
+        let snapshot = try h.engine.citizen(CitizenID(trusted: "C-1"), caller: .daemon)
         #expect(snapshot.citizen.takeover == LocalDate("2026-02-01"))
         #expect(try await h.engine.store.writer.read { try Store.citizenCount($0) } == 1)
     }
