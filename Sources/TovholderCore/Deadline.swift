@@ -48,8 +48,16 @@ public struct Deadline: Sendable, Hashable {
         self.suspendedDays = suspendedDays
     }
 
-    /// Identifies the deadline within the citizen's case.
+    /// Identifies the deadline within the citizen's case, as text (`rule#instance`).
     public var key: String { "\(rule)#\(instance)" }
+
+    /// The same identity as `key`, without building a string: for lookups.
+    public var identity: Identity { Identity(rule: rule, instance: instance) }
+
+    public struct Identity: Hashable, Sendable {
+        public var rule: String
+        public var instance: String
+    }
 
     /// The status on `today`. A deadline covers its whole due day: it is overdue from the day after.
     public func status(today: LocalDate) -> DeadlineStatus {

@@ -39,12 +39,12 @@ public struct Workflow: Sendable {
     ) {
         let history = try events ?? Store.events(db, citizen: citizen.id)
         let existing = fresh ? [] : try Store.deadlines(db, citizen: citizen.id)
-        let old = Dictionary(existing.map { ($0.deadline.key, $0.lastStage) }, uniquingKeysWith: { first, _ in first })
+        let old = Dictionary(existing.map { ($0.deadline.identity, $0.lastStage) }, uniquingKeysWith: { first, _ in first })
         let derived = Derivation.deadlines(
             for: citizen, events: history, rulebook: rulebook, calendar: plan.calendar)
         var earliest: Int64?
         let stored = derived.map { deadline -> StoredDeadline in
-            let lastStage = old[deadline.key] ?? -1
+            let lastStage = old[deadline.identity] ?? -1
             let next = timer(for: deadline, lastStage: lastStage)
             if let at = next?.fireAt { earliest = min(earliest ?? at, at) }
             return StoredDeadline(deadline: deadline, lastStage: lastStage, nextFireAt: next?.fireAt)
@@ -54,7 +54,8 @@ public struct Workflow: Sendable {
     }
 
     func timer(for deadline: Deadline, lastStage: Int) -> StagePlan.Timer? {
-        guard let rule = rule(for: deadline) else { return nil }
+        // A closed deadline holds no timer: no need to work out its stages' days.
+        guard deadline.state == .open, let rule = rule(for: deadline) else { return nil }
         return StagePlan.nextTimer(
             fireTimes: plan.fireTimes(of: rule, due: deadline.due), lastSent: lastStage, state: deadline.state)
     }

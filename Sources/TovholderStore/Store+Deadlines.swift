@@ -55,17 +55,17 @@ extension Store {
         _ db: Database, citizen: CitizenID, with new: [StoredDeadline], existing: [StoredDeadline]? = nil
     ) throws {
         let old = Dictionary(
-            try (existing ?? deadlines(db, citizen: citizen)).map { ($0.deadline.key, $0) },
+            try (existing ?? deadlines(db, citizen: citizen)).map { ($0.deadline.identity, $0) },
             uniquingKeysWith: { first, _ in first })
-        var kept: Set<String> = []
+        var kept: Set<Deadline.Identity> = []
         let upsert = try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on,
                 progress, required, suspended_days, last_stage, next_fire_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for item in new {
-            kept.insert(item.deadline.key)
-            let previous = old[item.deadline.key]
+            kept.insert(item.deadline.identity)
+            let previous = old[item.deadline.identity]
             if previous == item { continue }
             if let previous { try tally(db, previous.deadline, by: -1) }
             try tally(db, item.deadline, by: 1)
