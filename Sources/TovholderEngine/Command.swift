@@ -68,28 +68,31 @@ public struct CitizenSnapshot: Sendable {
 
 extension Workflow {
     /// Applies one command. Throws DomainError for anything the caller got wrong; nothing is written then.
-    func apply(_ command: Command, _ db: Database, now: Int64, caller: Caller) throws -> (CommandResult, Int64?) {
+    /// Counter and tally changes go to `tallies`, for the caller to write once the command is kept.
+    func apply(_ command: Command, _ db: Database, now: Int64, caller: Caller, tallies: Tallies) throws -> (CommandResult, Int64?) {
         switch command {
         case .importBatch(let items, let dryRun):
-            return try importBatch(items, dryRun: dryRun, db, now: now, caller: caller)
+            return try importBatch(items, dryRun: dryRun, db, now: now, caller: caller, tallies: tallies)
         case .addCitizen, .recordEvent:
-            let (snapshot, timer) = try applyToCitizen(command, db, now: now, caller: caller)
+            let (snapshot, timer) = try applyToCitizen(command, db, now: now, caller: caller, tallies: tallies)
             return (.citizen(snapshot), timer)
         }
     }
 
-    func applyToCitizen(_ command: Command, _ db: Database, now: Int64, caller: Caller) throws -> (CitizenSnapshot, Int64?) {
+    func applyToCitizen(
+        _ command: Command, _ db: Database, now: Int64, caller: Caller, tallies: Tallies
+    ) throws -> (CitizenSnapshot, Int64?) {
         switch command {
         case .importBatch:
             preconditionFailure("not a single-citizen command")
         case .addCitizen(let citizen, let history):
             try check(citizen, now: now)
-            try Store.addCitizen(db, citizen, at: now)
+            try Store.addCitizen(db, citizen, at: now, tallies: tallies)
             var events: [CaseEvent] = []
             for item in history {
-                events.append(try append(item, to: citizen, history: events, db, now: now, caller: caller))
+                events.append(try append(item, to: citizen, history: events, db, now: now, caller: caller, tallies: tallies))
             }
-            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events)
+            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, tallies: tallies)
             return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
 
         case .recordEvent(let id, let kind, let date, let offer):
@@ -98,21 +101,24 @@ extension Workflow {
             }
             let history = try Store.events(db, citizen: id)
             let event = try append(
-                NewEvent(kind: kind, date: date, offer: offer), to: citizen, history: history, db, now: now, caller: caller)
+                NewEvent(kind: kind, date: date, offer: offer), to: citizen, history: history, db, now: now, caller: caller,
+                tallies: tallies)
             let events = history + [event]
-            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events)
+            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, tallies: tallies)
             return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
         }
     }
 
     /// Checks an event against the history and appends it.
     func append(
-        _ item: NewEvent, to citizen: Citizen, history: [CaseEvent], _ db: Database, now: Int64, caller: Caller
+        _ item: NewEvent, to citizen: Citizen, history: [CaseEvent], _ db: Database, now: Int64, caller: Caller,
+        tallies: Tallies
     ) throws -> CaseEvent {
         let candidate = CaseEvent(sequence: Int64.max, kind: item.kind, date: item.date, offer: item.offer)
         try CaseHistory.check(candidate, citizen: citizen, events: history, today: today(now))
         return try Store.appendEvent(
-            db, citizen: citizen.id, kind: item.kind, date: item.date, offer: item.offer, at: now, by: caller.name)
+            db, citizen: citizen.id, kind: item.kind, date: item.date, offer: item.offer, at: now, by: caller.name,
+            tallies: tallies)
     }
 
     /// Checks a new citizen's details against the organisation and the calendar.

@@ -131,6 +131,8 @@ public final class CommandWriter: Service, Sendable {
             let (outcomes, earliest) = try await store.write { db -> ([Outcome?], Int64?) in
                 var outcomes: [Outcome?] = []
                 var earliest: Int64?
+                // Counts and tallies of the commands kept, written once per key before the commit.
+                let tallies = Tallies()
                 for work in batch {
                     switch work {
                     case .audit(let entry):
@@ -142,10 +144,12 @@ public final class CommandWriter: Service, Sendable {
                         var result: Outcome
                         do {
                             var applied: (CommandResult, Int64?)?
+                            let mine = Tallies()
                             try db.inSavepoint {
-                                applied = try workflow.apply(command, db, now: now, caller: caller)
+                                applied = try workflow.apply(command, db, now: now, caller: caller, tallies: mine)
                                 return .commit
                             }
+                            tallies.merge(mine)
                             let (value, timer) = applied!
                             if let timer { earliest = min(earliest ?? timer, timer) }
                             result = .success(value)
@@ -166,6 +170,7 @@ public final class CommandWriter: Service, Sendable {
                         outcomes.append(result)
                     }
                 }
+                try tallies.flush(db)
                 return (outcomes, earliest)
             }
             // The scheduler hears of new timers before anyone hears "done".

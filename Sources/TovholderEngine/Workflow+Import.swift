@@ -41,7 +41,7 @@ extension Workflow {
     /// event counts as recorded when one of the same kind, date and offer is stored), so an interrupted
     /// import can simply be run again, and a later export of the same case system adds what is new.
     func importBatch(
-        _ items: [ImportItem], dryRun: Bool = false, _ db: Database, now: Int64, caller: Caller
+        _ items: [ImportItem], dryRun: Bool = false, _ db: Database, now: Int64, caller: Caller, tallies: Tallies
     ) throws -> (CommandResult, Int64?) {
         var summary = ImportSummary()
         var earliest: Int64?
@@ -51,7 +51,7 @@ extension Workflow {
                 guard seen.insert(item.citizen.id.rawValue).inserted else {
                     throw .invalid("citizen \(item.citizen.id) appears twice in the batch; keep each citizen's rows together")
                 }
-                let (added, events, timer) = try importOne(item, db, now: now, caller: caller)
+                let (added, events, timer) = try importOne(item, db, now: now, caller: caller, tallies: tallies)
                 if added { summary.added += 1 } else if events == 0 { summary.unchanged += 1 }
                 summary.eventsAdded += events
                 if let timer { earliest = min(earliest ?? timer, timer) }
@@ -64,7 +64,9 @@ extension Workflow {
     }
 
     /// Returns whether the citizen was added, how many events were appended, and the earliest new timer.
-    func importOne(_ item: ImportItem, _ db: Database, now: Int64, caller: Caller) throws(DomainError) -> (Bool, Int, Int64?) {
+    func importOne(
+        _ item: ImportItem, _ db: Database, now: Int64, caller: Caller, tallies: Tallies
+    ) throws(DomainError) -> (Bool, Int, Int64?) {
         do {
             let citizen = item.citizen
             if let stored = try Store.citizen(db, citizen.id) {
@@ -79,21 +81,21 @@ extension Workflow {
                         known.remove(at: match)
                         continue
                     }
-                    history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller))
+                    history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller, tallies: tallies))
                     appended += 1
                 }
                 guard appended > 0 else { return (false, 0, nil) }
-                let (_, timer) = try rederive(db, citizen: citizen, events: history)
+                let (_, timer) = try rederive(db, citizen: citizen, events: history, tallies: tallies)
                 try audit(db, citizen: citizen.id, now: now, caller: caller)
                 return (false, appended, timer)
             }
             try check(citizen, now: now)
-            try Store.addCitizen(db, citizen, at: now)
+            try Store.addCitizen(db, citizen, at: now, tallies: tallies)
             var history: [CaseEvent] = []
             for event in item.events {
-                history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller))
+                history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller, tallies: tallies))
             }
-            let (_, timer) = try rederive(db, citizen: citizen, events: history, fresh: true)
+            let (_, timer) = try rederive(db, citizen: citizen, events: history, fresh: true, tallies: tallies)
             try audit(db, citizen: citizen.id, now: now, caller: caller)
             return (true, history.count, timer)
         } catch let error as DomainError {

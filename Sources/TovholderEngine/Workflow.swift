@@ -34,7 +34,9 @@ public struct Workflow: Sendable {
     /// it already sent. Returns the stored deadlines and the earliest armed timer.
     /// `fresh`: the citizen was just added, so there is nothing stored to compare with.
     @discardableResult
-    public func rederive(_ db: Database, citizen: Citizen, events: [CaseEvent]? = nil, fresh: Bool = false) throws -> (
+    public func rederive(
+        _ db: Database, citizen: Citizen, events: [CaseEvent]? = nil, fresh: Bool = false, tallies: Tallies? = nil
+    ) throws -> (
         deadlines: [StoredDeadline], earliest: Int64?
     ) {
         let history = try events ?? Store.events(db, citizen: citizen.id)
@@ -49,7 +51,7 @@ public struct Workflow: Sendable {
             if let at = next?.fireAt { earliest = min(earliest ?? at, at) }
             return StoredDeadline(deadline: deadline, lastStage: lastStage, nextFireAt: next?.fireAt)
         }
-        try Store.replaceDeadlines(db, citizen: citizen.id, with: stored, existing: existing)
+        try Store.replaceDeadlines(db, citizen: citizen.id, with: stored, existing: existing, tallies: tallies)
         return (stored, earliest)
     }
 

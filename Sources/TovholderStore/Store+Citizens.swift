@@ -3,7 +3,7 @@ import TovholderCore
 
 extension Store {
     /// Adds a citizen; a duplicate id is a conflict and changes nothing.
-    public static func addCitizen(_ db: Database, _ citizen: Citizen, at millis: Int64) throws {
+    public static func addCitizen(_ db: Database, _ citizen: Citizen, at millis: Int64, tallies: Tallies? = nil) throws {
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM citizen WHERE id = ?", arguments: [citizen.id.rawValue]) == true {
             throw DomainError.conflict("citizen \(citizen.id) exists already")
         }
@@ -14,7 +14,7 @@ extension Store {
                 citizen.id.rawValue, citizen.caseworker, citizen.takeover.description,
                 citizen.visitation?.description, citizen.track?.rawValue, citizen.household, millis,
             ])
-        try bump(db, "citizens", by: 1)
+        try bump(db, "citizens", by: 1, into: tallies)
     }
 
     public static func citizen(_ db: Database, _ id: CitizenID) throws -> Citizen? {
@@ -59,12 +59,12 @@ extension Store {
     /// Appends an event and returns it with its sequence number.
     public static func appendEvent(
         _ db: Database, citizen: CitizenID, kind: EventKind, date: LocalDate, offer: OfferKind?, at millis: Int64,
-        by caller: String
+        by caller: String, tallies: Tallies? = nil
     ) throws -> CaseEvent {
         try db.cachedStatement(sql: """
             INSERT INTO event(citizen, kind, date, offer, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?)
             """).execute(arguments: [citizen.rawValue, kind.rawValue, date.description, offer?.rawValue, millis, caller])
-        try bump(db, "events", by: 1)
+        try bump(db, "events", by: 1, into: tallies)
         return CaseEvent(sequence: db.lastInsertedRowID, kind: kind, date: date, offer: offer)
     }
 

@@ -52,7 +52,8 @@ extension Store {
     /// Replaces a citizen's stored deadlines with `new`, inserting, updating or deleting only what changed.
     /// `existing` is what is stored now, when the caller has read it already.
     public static func replaceDeadlines(
-        _ db: Database, citizen: CitizenID, with new: [StoredDeadline], existing: [StoredDeadline]? = nil
+        _ db: Database, citizen: CitizenID, with new: [StoredDeadline], existing: [StoredDeadline]? = nil,
+        tallies: Tallies? = nil
     ) throws {
         let old = Dictionary(
             try (existing ?? deadlines(db, citizen: citizen)).map { ($0.deadline.identity, $0) },
@@ -67,8 +68,8 @@ extension Store {
             kept.insert(item.deadline.identity)
             let previous = old[item.deadline.identity]
             if previous == item { continue }
-            if let previous { try tally(db, previous.deadline, by: -1) }
-            try tally(db, item.deadline, by: 1)
+            if let previous { try tally(db, previous.deadline, by: -1, into: tallies) }
+            try tally(db, item.deadline, by: 1, into: tallies)
             let d = item.deadline
             try upsert.execute(arguments: [
                 d.citizen.rawValue, d.rule, d.instance, d.ruleVersion?.description, d.triggerDate.description,
@@ -78,7 +79,7 @@ extension Store {
         }
         let delete = try db.cachedStatement(sql: "DELETE FROM deadline WHERE citizen = ? AND rule = ? AND instance = ?")
         for (key, item) in old where !kept.contains(key) {
-            try tally(db, item.deadline, by: -1)
+            try tally(db, item.deadline, by: -1, into: tallies)
             try delete.execute(arguments: [citizen.rawValue, item.deadline.rule, item.deadline.instance])
         }
     }
@@ -152,15 +153,23 @@ extension Store {
         ]
     }
 
-    /// Adds `delta` to the tally bucket of a deadline.
-    static func tally(_ db: Database, _ deadline: Deadline, by delta: Int) throws {
+    /// Adds `delta` to the tally bucket of a deadline, now or, given `tallies`, when they are flushed.
+    static func tally(_ db: Database, _ deadline: Deadline, by delta: Int, into tallies: Tallies? = nil) throws {
         let late = deadline.state == .met && (deadline.closedOn ?? deadline.due) > deadline.due
+        let bucket = Tallies.Bucket(
+            state: deadline.state.rawValue, due: deadline.state == .open ? deadline.due.description : "", late: late ? 1 : 0)
+        if let tallies {
+            tallies.buckets[bucket, default: 0] += delta
+        } else {
+            try writeTally(db, bucket, by: delta)
+        }
+    }
+
+    static func writeTally(_ db: Database, _ bucket: Tallies.Bucket, by delta: Int) throws {
         try db.cachedStatement(sql: """
             INSERT INTO deadline_tally(state, due, late, n) VALUES (?, ?, ?, ?)
             ON CONFLICT(state, due, late) DO UPDATE SET n = n + excluded.n
-            """).execute(arguments: [
-                deadline.state.rawValue, deadline.state == .open ? deadline.due.description : "", late ? 1 : 0, delta,
-            ])
+            """).execute(arguments: [bucket.state, bucket.due, bucket.late, delta])
     }
 
     /// Every citizen id, in order, for re-deriving after a rulebook change.

@@ -158,8 +158,12 @@ public struct Store: Sendable {
 
     // MARK: Counters
 
-    static func bump(_ db: Database, _ name: String, by delta: Int) throws {
+    static func bump(_ db: Database, _ name: String, by delta: Int, into tallies: Tallies? = nil) throws {
         guard delta != 0 else { return }
+        if let tallies {
+            tallies.counters[name, default: 0] += delta
+            return
+        }
         try db.cachedStatement(sql: "UPDATE counter SET n = n + ? WHERE name = ?").execute(arguments: [delta, name])
     }
 

@@ -128,6 +128,53 @@ import TovholderStore
         #expect(counts.1 == 0)
     }
 
+    /// Counters and tallies are gathered per batch and written once; a refused command or import must
+    /// leave none of its counts behind, and the kept ones must add up to exactly what the rows say.
+    @Test func talliesAndCountersMatchTheRowsAfterRefusedCommandsAndImports() async throws {
+        let h = try await Harness(now: "2026-03-01")
+        defer { Task { await h.stop() } }
+        func citizen(_ id: String, _ takeover: String) -> Citizen {
+            Citizen(id: CitizenID(trusted: id), caseworker: "cw-a", takeover: LocalDate(takeover)!)
+        }
+        let history = [NewEvent(kind: .contractSigned, date: LocalDate("2026-01-20")!),
+                       NewEvent(kind: .offerStarted, date: LocalDate("2026-01-25")!, offer: .praktik)]
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    switch index % 4 {
+                    case 0: _ = try? await h.add("A-\(index)", takeover: "2026-01-05", history: history)
+                    case 1: _ = try? await h.add("B-\(index)", takeover: "2026-01-05")
+                    case 2: _ = try? await h.record("A-\(index - 2)", .conversationHeld, "2026-02-10")
+                    default: _ = try? await h.record("B-\(index - 2)", .offerEnded, "2026-02-01", offer: .praktik)  // refused
+                    }
+                }
+            }
+        }
+        let kept = try await h.engine.importBatch(
+            [ImportItem(citizen: citizen("I-1", "2025-06-02"), events: history),
+             ImportItem(citizen: citizen("I-2", "2026-02-02"), events: [])], caller: .daemon)
+        #expect(kept.applied)
+        let refused = try await h.engine.importBatch(
+            [ImportItem(citizen: citizen("I-3", "2026-02-02"), events: history),
+             ImportItem(citizen: citizen("I-4", "2026-02-02"), events: [NewEvent(kind: .offerEnded, date: LocalDate("2026-02-03")!, offer: .praktik)])],
+            caller: .daemon)
+        #expect(!refused.applied)
+
+        try await h.engine.store.writer.read { db in
+            let counted = try Row.fetchAll(db, sql: """
+                SELECT state, CASE WHEN state = 'open' THEN due ELSE '' END AS due,
+                       CASE WHEN state = 'met' AND closed_on > due THEN 1 ELSE 0 END AS late, COUNT(*) AS n
+                FROM deadline GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                """)
+            let tallied = try Row.fetchAll(db, sql: "SELECT state, due, late, n FROM deadline_tally WHERE n != 0 ORDER BY 1, 2, 3")
+            #expect(!counted.isEmpty)
+            #expect(counted == tallied)
+            #expect(try Store.citizenCount(db) == Int.fetchOne(db, sql: "SELECT COUNT(*) FROM citizen"))
+            #expect(try Store.eventCount(db) == Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event"))
+            #expect(try Store.citizenCount(db) == 32)  // 15 A, 15 B, I-1, I-2
+        }
+    }
+
     @Test func readsAndChangesAreAuditedWithTheirCaller() async throws {
         let h = try await Harness(now: "2026-03-01")
         defer { Task { await h.stop() } }

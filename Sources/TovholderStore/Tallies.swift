@@ -1,0 +1,34 @@
+import GRDB
+import TovholderCore
+
+/// Counter and deadline-tally changes gathered over a batch and written once per key, instead of one
+/// upsert per changed row: a batch of 2,000 events touches a few dozen tally rows, not 6,000 times.
+/// Used inside one transaction only. Gather each command's changes in its own `Tallies` and `merge` it
+/// into the batch's only once the command's savepoint is released, so a refused command leaves none.
+public final class Tallies {
+    struct Bucket: Hashable {
+        var state: String
+        var due: String
+        var late: Int
+    }
+
+    var counters: [String: Int] = [:]
+    var buckets: [Bucket: Int] = [:]
+
+    public init() {}
+
+    public func merge(_ other: Tallies) {
+        counters.merge(other.counters, uniquingKeysWith: +)
+        buckets.merge(other.buckets, uniquingKeysWith: +)
+    }
+
+    /// Writes what was gathered and starts again from nothing.
+    public func flush(_ db: Database) throws {
+        for (name, delta) in counters { try Store.bump(db, name, by: delta) }
+        for (bucket, delta) in buckets where delta != 0 {
+            try Store.writeTally(db, bucket, by: delta)
+        }
+        counters = [:]
+        buckets = [:]
+    }
+}
