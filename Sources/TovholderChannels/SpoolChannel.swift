@@ -11,7 +11,6 @@ public actor SpoolChannel: NotificationChannel {
     public nonisolated let path: String
     private var descriptor: Int32 = -1
     private var writtenBeforeStart: Set<String>
-    private let encoder: JSONEncoder
 
     /// How much of the file's end is read for keys at start.
     static let tailBytes = 4 << 20
@@ -19,16 +18,12 @@ public actor SpoolChannel: NotificationChannel {
     public init(path: String) {
         self.path = path
         self.writtenBeforeStart = Self.keysInTail(of: path)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        self.encoder = encoder
     }
 
     public func deliver(_ notices: [Notice]) async -> [Result<Void, ChannelError>] {
         var payload = Data()
         for notice in notices where !writtenBeforeStart.contains(notice.key) {
-            guard let line = try? encoder.encode(notice) else { continue }
-            payload.append(line)
+            payload.append(contentsOf: notice.jsonBytes)
             payload.append(UInt8(ascii: "\n"))
         }
         if !payload.isEmpty, let error = append(payload) {

@@ -19,19 +19,13 @@ public struct OutboxEntry: Sendable, Hashable {
 }
 
 extension Store {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     static let decoder = JSONDecoder()
 
     /// Queues a notification for delivery. Returns false when its key was queued before (nothing changes):
     /// a firing repeated after a crash cannot queue a stage twice.
     @discardableResult
     public static func enqueue(_ db: Database, _ notice: Notice, at millis: Int64) throws -> Bool {
-        let payload = String(decoding: try encoder.encode(notice), as: UTF8.self)
+        let payload = String(decoding: notice.jsonBytes, as: UTF8.self)
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

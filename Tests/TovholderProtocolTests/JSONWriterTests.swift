@@ -59,6 +59,16 @@ import TovholderProtocol
         #expect(fast(Response(id: 1, result: Empty())) == (try codable(Response(id: 1, result: Empty()))))
     }
 
+    /// The outbox payload and the spool line: the same JSON the Codable path wrote before.
+    @Test func noticesMatchTheCodableEncoding() throws {
+        let notice = Notice(
+            citizen: "K-1", rule: "contract", title: "Kontrakt \"inden\" 1 måned", instance: "takeover", stage: "escalate-lead",
+            stageKind: .escalation, due: date, status: .overdue, recipient: "lead-n", role: .teamLead, channel: "spool",
+            firedAt: "2026-03-10T07:00:00Z")
+        #expect(fast(notice) == (try codable(notice)))
+        #expect(try JSONDecoder().decode(Notice.self, from: Data(notice.jsonBytes)) == notice)
+    }
+
     /// Quotes, backslashes, control characters and non-ASCII text: the same JSON value either way, and it
     /// reads back as the string that was written.
     @Test func stringsAreEscapedAsJSONRequires() throws {

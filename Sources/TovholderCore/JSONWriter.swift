@@ -1,10 +1,9 @@
-import TovholderCore
-
-/// Writes JSON straight into bytes, for the answers the daemon gives most (the envelope, citizens,
-/// deadlines, status). Foundation's `JSONEncoder` builds a tree of boxed values and sorts keys on every
-/// call, which cost more than the database work of a request. The output is the same JSON as
-/// `WireProtocol.encoder` gives (keys in sorted order, `nil` fields left out); a test holds the two equal.
-/// Callers write an object's keys in sorted order.
+/// Writes JSON straight into bytes, for what the daemon writes most: the control socket's answers
+/// (envelope, citizens, deadlines, status) and the notices of the outbox and the spool. Foundation's
+/// `JSONEncoder` builds a tree of boxed values and sorts keys on every call, which cost more than the
+/// database work of a request. The output is the same JSON as a `JSONEncoder` with sorted keys and
+/// unescaped slashes gives (`nil` fields left out); tests hold the two equal. Callers write an object's
+/// keys in sorted order.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     private var needsComma = false
@@ -179,127 +178,29 @@ extension EventKind: JSONWritable {}
 extension OfferKind: JSONWritable {}
 extension Track: JSONWritable {}
 extension DeadlineStatus: JSONWritable {}
-extension WireError.Code: JSONWritable {}
+extension Role: JSONWritable {}
+extension Stage.Kind: JSONWritable {}
 
 extension RawRepresentable where RawValue == String, Self: JSONWritable {
     public func write(to writer: inout JSONWriter) { writer.string(rawValue) }
 }
 
-// MARK: The hot wire types
-
-extension Response: JSONWritable where Result: JSONWritable {
+extension Notice: JSONWritable {
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.field("error", error)
-            w.field("id", id)
-            w.field("ok", ok)
-            w.field("result", result)
-            w.field("v", v)
-        }
-    }
-}
-
-extension WireError: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("code", code)
-            w.field("message", message)
-        }
-    }
-}
-
-extension Empty: JSONWritable {
-    public func write(to writer: inout JSONWriter) { writer.object { _ in } }
-}
-
-extension EventView: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("date", date)
-            w.field("kind", kind)
-            w.field("offer", offer)
-            w.field("seq", seq)
-        }
-    }
-}
-
-extension DeadlineView: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { w in
+            w.field("channel", channel)
             w.field("citizen", citizen)
-            w.field("closedOn", closedOn)
             w.field("due", due)
+            w.field("firedAt", firedAt)
             w.field("instance", instance)
-            w.field("metOn", metOn)
-            w.field("nextFiring", nextFiring)
-            w.field("nextStage", nextStage)
-            w.field("progress", progress)
-            w.field("required", required)
+            w.field("key", key)
+            w.field("recipient", recipient)
+            w.field("role", role)
             w.field("rule", rule)
+            w.field("stage", stage)
+            w.field("stageKind", stageKind)
             w.field("status", status)
-            w.field("suspendedDays", suspendedDays)
             w.field("title", title)
-            w.field("trigger", trigger)
-        }
-    }
-}
-
-extension CitizenView: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("caseworker", caseworker)
-            w.field("deadlines", deadlines)
-            w.field("events", events)
-            w.field("household", household)
-            w.field("id", id)
-            w.field("takeover", takeover)
-            w.field("track", track)
-            w.field("visitation", visitation)
-        }
-    }
-}
-
-extension CitizenListView: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("citizens", citizens)
-            w.field("next", next)
-        }
-    }
-}
-
-extension DeadlineListView: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { w in w.field("deadlines", deadlines) }
-    }
-}
-
-extension TimersView: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("fired", fired)
-            w.field("latenessMaxMs", latenessMaxMs)
-            w.field("latenessP50Ms", latenessP50Ms)
-            w.field("latenessP99Ms", latenessP99Ms)
-            w.field("queued", queued)
-        }
-    }
-}
-
-extension StatusView: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        writer.object { w in
-            w.field("citizens", citizens)
-            w.field("deadlines", deadlines)
-            w.field("events", events)
-            w.field("nextFiring", nextFiring)
-            w.field("outbox", outbox)
-            w.field("rulebook", rulebook)
-            w.field("startedAt", startedAt)
-            w.field("timers", timers)
-            w.field("today", today)
-            w.field("uptimeSeconds", uptimeSeconds)
-            w.field("version", version)
         }
     }
 }
