@@ -41,9 +41,12 @@ public struct RequestHandler: Sendable {
     /// Starts a request: decodes it and, for a change, queues it at the writer now, so that pipelined
     /// changes apply in the order they were sent.
     public func start(_ line: Data, caller: Caller) -> Job {
+        // Most lines are plain (see FlatRequest); anything else is read, and refused, by JSONDecoder.
+        let flat = line.withUnsafeBytes { FlatRequest.parse($0) }
         let header: RequestHeader
         do {
-            header = try Self.decoder.decode(RequestHeader.self, from: line)
+            header = try flat.map { RequestHeader(v: $0.v, id: $0.id, op: $0.op) }
+                ?? Self.decoder.decode(RequestHeader.self, from: line)
         } catch {
             return refuse(nil, WireError(.badRequest, "the request is not a JSON object: \(Self.describe(error))"))
         }
@@ -62,7 +65,7 @@ public struct RequestHandler: Sendable {
                 .unknownOperation,
                 "unknown operation '\(opName.prefix(40))'; known: \(RequestOperation.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        return job(op, line: line, id: header.id, caller: caller)
+        return job(op, line: line, flat: flat, id: header.id, caller: caller)
     }
 
     func refuse(_ id: Int?, _ error: WireError) -> Job {
@@ -72,12 +75,13 @@ public struct RequestHandler: Sendable {
 
     /// A single-citizen change: decoded and queued now, answered when it is on disk.
     func change<P: Codable & Sendable, R: Codable & Sendable>(
-        _ id: Int?, _ line: Data, _ caller: Caller, _ command: (P) throws -> Command,
+        _ id: Int?, _ line: Data, fast: P? = nil, _ caller: Caller, _ command: (P) throws -> Command,
         answer: @escaping @Sendable (CitizenSnapshot) -> R
     ) -> Job {
         let ticket: Ticket
         do {
-            ticket = engine.enqueue(try command(try Self.decoder.decode(RequestParams<P>.self, from: line).params), caller: caller)
+            let params = try fast ?? Self.decoder.decode(RequestParams<P>.self, from: line).params
+            ticket = engine.enqueue(try command(params), caller: caller)
         } catch let error as DomainError {
             return refuse(id, WireError(error))
         } catch {
@@ -87,7 +91,7 @@ public struct RequestHandler: Sendable {
     }
 
     /// How each operation is answered: changes are queued now; reads, imports and the clock run alone.
-    func job(_ op: RequestOperation, line: Data, id: Int?, caller: Caller) -> Job {
+    func job(_ op: RequestOperation, line: Data, flat: FlatRequest?, id: Int?, caller: Caller) -> Job {
         switch op {
         case .citizenAdd:
             return change(id, line, caller) { (p: CitizenAddParams) in
@@ -95,7 +99,7 @@ public struct RequestHandler: Sendable {
                 return .addCitizen(item.citizen, history: item.events)
             } answer: { view($0) }
         case .eventRecord:
-            return change(id, line, caller) { (p: EventRecordParams) in
+            return change(id, line, fast: flat.flatMap(EventRecordParams.init), caller) { (p: EventRecordParams) in
                 .recordEvent(citizen: p.citizen, kind: p.kind, date: p.date, offer: p.offer)
             } answer: { snapshot in
                 // The answer carries the citizen's deadlines as they now stand, not the whole history.
@@ -104,7 +108,7 @@ public struct RequestHandler: Sendable {
                 return citizen
             }
         case .status:
-            return .serial { await run(id, line) { (_: Empty) in try await status() } }
+            return .serial { await run(id, line, fast: flat.map { _ in Empty() }) { (_: Empty) in try await status() } }
         case .citizenImport:
             return .serial { await run(id, line) { (p: CitizenImportParams) in
                 guard p.citizens.count <= 10_000 else {
@@ -129,7 +133,8 @@ public struct RequestHandler: Sendable {
                     problems: summary.problems.map { .init(index: $0.index, message: $0.message) })
             } }
         case .citizenShow:
-            return .serial { await run(id, line) { (p: CitizenShowParams) in view(try engine.citizen(p.id, caller: caller)) } }
+            let fast = flat.flatMap(CitizenShowParams.init)
+            return .serial { await run(id, line, fast: fast) { (p: CitizenShowParams) in view(try engine.citizen(p.id, caller: caller)) } }
         case .citizenList:
             return .serial { await run(id, line) { (p: CitizenListParams) in
                 let limit = min(max(p.limit ?? 1000, 1), 10_000)
@@ -187,11 +192,11 @@ public struct RequestHandler: Sendable {
 
     /// Decodes the parameters, runs the body and encodes its result or error.
     func run<P: Codable & Sendable, R: Codable & Sendable>(
-        _ id: Int?, _ line: Data, _ body: (P) async throws -> R
+        _ id: Int?, _ line: Data, fast: P? = nil, _ body: (P) async throws -> R
     ) async -> Data {
         let params: P
         do {
-            params = try Self.decoder.decode(RequestParams<P>.self, from: line).params
+            params = try fast ?? Self.decoder.decode(RequestParams<P>.self, from: line).params
         } catch {
             return encode(Response<Empty>(id: id, error: WireError(.invalid, Self.describe(error))))
         }

@@ -23,6 +23,12 @@ public struct RequestHeader: Codable, Sendable {
     public var v: Int?
     public var id: Int?
     public var op: String?
+
+    public init(v: Int?, id: Int?, op: String?) {
+        self.v = v
+        self.id = id
+        self.op = op
+    }
 }
 
 /// A request with typed parameters.

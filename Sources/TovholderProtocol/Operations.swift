@@ -53,6 +53,12 @@ public struct NewEventParams: Codable, Sendable {
 public struct CitizenShowParams: Codable, Sendable {
     public var id: CitizenID
     public init(id: CitizenID) { self.id = id }
+
+    /// The parameters from a plain request, or nil when anything would need `JSONDecoder` to judge it.
+    public init?(_ flat: FlatRequest) {
+        guard let raw = flat.string("id"), let id = try? CitizenID(validating: raw) else { return nil }
+        self.id = id
+    }
 }
 
 public struct CitizenListParams: Codable, Sendable {
@@ -77,6 +83,24 @@ public struct EventRecordParams: Codable, Sendable {
         self.kind = kind
         self.date = date
         self.offer = offer
+    }
+
+    /// The parameters from a plain request, or nil when anything would need `JSONDecoder` to judge it.
+    public init?(_ flat: FlatRequest) {
+        guard let raw = flat.string("citizen"), let citizen = try? CitizenID(validating: raw),
+            let kind = flat.string("kind").flatMap(EventKind.init(rawValue:)),
+            let date = flat.string("date").flatMap({ LocalDate($0) })
+        else { return nil }
+        switch flat.params["offer"] {
+        case nil, .null?: offer = nil
+        case .string(let value)?:
+            guard let offer = OfferKind(rawValue: value) else { return nil }
+            self.offer = offer
+        default: return nil
+        }
+        self.citizen = citizen
+        self.kind = kind
+        self.date = date
     }
 }
 
