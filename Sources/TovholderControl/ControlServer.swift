@@ -80,13 +80,16 @@ public final class ControlServer: Service, Sendable {
         let (answers, sink) = AsyncStream.makeStream(of: (@Sendable () async -> Data).self)
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
+                @Sendable func send(_ answer: @Sendable () async -> Data) async throws {
+                    var response = await answer()
+                    response.append(UInt8(ascii: "\n"))
+                    try await outbound.write(ByteBuffer(bytes: response))
+                }
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask {
                         defer { pipeline.close() }
                         for await answer in answers {
-                            var response = await answer()
-                            response.append(UInt8(ascii: "\n"))
-                            try await outbound.write(ByteBuffer(bytes: response))
+                            try await send(answer)
                             pipeline.release()
                         }
                     }
@@ -100,9 +103,7 @@ public final class ControlServer: Service, Sendable {
                             case .serial(let answer):
                                 // Alone: once every earlier answer is sent, and before the next line is read.
                                 guard await pipeline.drained() else { return }
-                                var response = await answer()
-                                response.append(UInt8(ascii: "\n"))
-                                try await outbound.write(ByteBuffer(bytes: response))
+                                try await send(answer)
                             }
                         }
                     } catch is ByteToMessageDecoderError.PayloadTooLargeError {

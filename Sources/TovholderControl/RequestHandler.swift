@@ -80,8 +80,7 @@ public struct RequestHandler: Sendable {
     ) -> Job {
         let ticket: Ticket
         do {
-            let params = try fast ?? Self.decoder.decode(RequestParams<P>.self, from: line).params
-            ticket = engine.enqueue(try command(params), caller: caller)
+            ticket = engine.enqueue(try command(Self.params(line, fast: fast)), caller: caller)
         } catch let error as DomainError {
             return refuse(id, WireError(error))
         } catch {
@@ -108,7 +107,7 @@ public struct RequestHandler: Sendable {
                 return citizen
             }
         case .status:
-            return .serial { await run(id, line, fast: flat.map { _ in Empty() }) { (_: Empty) in try await status() } }
+            return .serial { await run(id, line, fast: flat.map { _ in Empty() }) { (_: Empty) in try status() } }
         case .citizenImport:
             return .serial { await run(id, line) { (p: CitizenImportParams) in
                 guard p.citizens.count <= 10_000 else {
@@ -167,7 +166,7 @@ public struct RequestHandler: Sendable {
         case .clockSet:
             return .serial { await run(id, line) { (p: ClockSetParams) in
                 try await engine.setClock(nowMillis: p.nowMillis, caller: caller)
-                return try await status()
+                return try status()
             } }
         case .audit:
             return .serial { await run(id, line) { (p: AuditParams) in
@@ -196,11 +195,16 @@ public struct RequestHandler: Sendable {
     ) async -> Data {
         let params: P
         do {
-            params = try fast ?? Self.decoder.decode(RequestParams<P>.self, from: line).params
+            params = try Self.params(line, fast: fast)
         } catch {
             return encode(Response<Empty>(id: id, error: WireError(.invalid, Self.describe(error))))
         }
         return await answering(id) { try await body(params) }
+    }
+
+    /// The request's parameters: `fast` when the plain-line reader gave them, else from JSONDecoder.
+    static func params<P: Decodable>(_ line: Data, fast: P?) throws -> P {
+        try fast ?? decoder.decode(RequestParams<P>.self, from: line).params
     }
 
     /// Runs the body and encodes its result or error.
@@ -217,7 +221,7 @@ public struct RequestHandler: Sendable {
         }
     }
 
-    func status() async throws -> StatusView {
+    func status() throws -> StatusView {
         let status = try engine.status()
         let now = engine.wall.nowMillis()
         return StatusView(

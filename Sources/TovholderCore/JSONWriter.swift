@@ -88,7 +88,7 @@ public struct JSONWriter {
 
     public mutating func boolean(_ value: Bool) {
         comma()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
     }
 
     /// `"YYYY-MM-DD"`, without building a String.

@@ -56,17 +56,19 @@ public final class CommandWriter: Service, Sendable {
     /// on disk. Commands are applied in the order they were queued.
     public func enqueue(_ command: Command, caller: Caller) -> Ticket {
         let ticket = Ticket()
+        if !push(.command(command, caller, ticket)) { ticket.complete(.failure(EngineError.shuttingDown)) }
+        return ticket
+    }
+
+    /// Queues work and wakes the writer; false once the writer has stopped taking work.
+    private func push(_ work: Work) -> Bool {
         let accepted = queue.withLock { queue -> Bool in
             guard !queue.closed else { return false }
-            queue.items.append(.command(command, caller, ticket))
+            queue.items.append(work)
             return true
         }
-        if accepted {
-            wakeContinuation.yield()
-        } else {
-            ticket.complete(.failure(EngineError.shuttingDown))
-        }
-        return ticket
+        if accepted { wakeContinuation.yield() }
+        return accepted
     }
 
     /// Read audits wait at most this long for a batch to ride in, so that reads do not each cost a commit.
@@ -91,12 +93,7 @@ public final class CommandWriter: Service, Sendable {
     /// Returns once everything queued so far (changes and read audits) is on disk.
     public func flush() async {
         await withCheckedContinuation { continuation in
-            let accepted = queue.withLock { queue -> Bool in
-                guard !queue.closed else { return false }
-                queue.items.append(.barrier(continuation))
-                return true
-            }
-            if accepted { wakeContinuation.yield() } else { continuation.resume() }
+            if !push(.barrier(continuation)) { continuation.resume() }
         }
     }
 
@@ -127,8 +124,10 @@ public final class CommandWriter: Service, Sendable {
         let now = wall.nowMillis()
         let workflow = self.workflow
         typealias Outcome = Result<CommandResult, any Error>
+        var outcomes: [Outcome?]
         do {
-            let (outcomes, earliest) = try await store.write { db -> ([Outcome?], Int64?) in
+            let earliest: Int64?
+            (outcomes, earliest) = try await store.write { db -> ([Outcome?], Int64?) in
                 var outcomes: [Outcome?] = []
                 var earliest: Int64?
                 // Counts and tallies of the commands kept, written once per key before the commit.
@@ -175,22 +174,16 @@ public final class CommandWriter: Service, Sendable {
             }
             // The scheduler hears of new timers before anyone hears "done".
             if let earliest { await onTimerArmed(earliest) }
-            for (work, outcome) in zip(batch, outcomes) {
-                switch work {
-                case .command(_, _, let ticket): if let outcome { ticket.complete(outcome) }
-                case .barrier(let continuation): continuation.resume()
-                case .audit: break
-                }
-            }
         } catch {
             logger.error("store write failed; batch refused", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
-            for work in batch {
-                switch work {
-                case .command(_, _, let ticket):
-                    ticket.complete(.failure(EngineError.storage("the store could not save the change: \(error)")))
-                case .barrier(let continuation): continuation.resume()
-                case .audit: break
-                }
+            let refused = Outcome.failure(EngineError.storage("the store could not save the change: \(error)"))
+            outcomes = batch.map { _ in refused }
+        }
+        for (work, outcome) in zip(batch, outcomes) {
+            switch work {
+            case .command(_, _, let ticket): if let outcome { ticket.complete(outcome) }
+            case .barrier(let continuation): continuation.resume()
+            case .audit: break
             }
         }
     }
