@@ -172,6 +172,10 @@ import TovholderStore
             #expect(try Store.citizenCount(db) == Int.fetchOne(db, sql: "SELECT COUNT(*) FROM citizen"))
             #expect(try Store.eventCount(db) == Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event"))
             #expect(try Store.citizenCount(db) == 32)  // 15 A, 15 B, I-1, I-2
+            // The store does not enforce its foreign keys (see Store.open); no event, deadline or audit
+            // row may point at a citizen that is not stored, refused commands and imports included.
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE citizen NOT IN (SELECT id FROM citizen)") == 0)
         }
     }
 
