@@ -109,7 +109,8 @@ public struct RequestHandler: Sendable {
         case .status:
             return .serial { await run(id, line, fast: flat.map { _ in Empty() }) { (_: Empty) in try status() } }
         case .citizenImport:
-            return .serial { await run(id, line) { (p: CitizenImportParams) in
+            let fast = flat.flatMap(CitizenImportParams.init)
+            return .serial { await run(id, line, fast: fast) { (p: CitizenImportParams) in
                 guard p.citizens.count <= 10_000 else {
                     throw DomainError.invalid("an import batch holds at most 10000 citizens; this one has \(p.citizens.count)")
                 }

@@ -40,11 +40,13 @@ final class ImportReader {
             guard let stream = InputStream(fileAtPath: path) else { throw CtlError("cannot read \(path)") }
             self.stream = stream
             do {
-                let reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: true)
+                // Fields are trimmed here (`Self.trimmed`), not by CSVReader, whose trimming costs more than
+                // the parsing: most fields have nothing to trim.
+                let reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: false)
                 csv = reader
                 let header = reader.headerRow ?? []
-                for (position, name) in header.enumerated() { index[name.lowercased()] = position }
-                let unknown = header.filter { !Self.columns.contains($0.lowercased()) }
+                for (position, name) in header.enumerated() { index[Self.trimmed(name).lowercased()] = position }
+                let unknown = header.map(Self.trimmed).filter { !Self.columns.contains($0.lowercased()) }
                 if !unknown.isEmpty {
                     throw CtlError("\(path):1: unknown columns \(unknown.joined(separator: ", ")); expected \(Self.columns.joined(separator: ","))", exitCode: 2)
                 }
@@ -91,7 +93,7 @@ final class ImportReader {
         }
         guard let row = csv?.next() else { return nil }
         rowNumber += 1
-        return (rowNumber, row)
+        return (rowNumber, row.map(Self.trimmed))
     }
 
     private func nextCSV() -> ImportRecord? {
@@ -155,6 +157,19 @@ final class ImportReader {
         return record
     }
 
+    /// A field without the spaces and tabs around it. A field quoted after a space (`a, "b"`) loses its
+    /// quotes too, as it would had CSVReader trimmed it (such a field cannot hold a comma or a newline).
+    static func trimmed(_ field: String) -> String {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = field.utf8.first, let last = field.utf8.last, isBlank(first) || isBlank(last) else { return field }
+        let bytes = field.utf8.drop(while: isBlank).reversed().drop(while: isBlank).reversed()
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.utf8.count >= 2, text.utf8.first == UInt8(ascii: "\""), text.utf8.last == UInt8(ascii: "\"") {
+            text = String(text.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+        }
+        return text
+    }
+
     /// A column's date, or an error naming the column and the text.
     static func date(_ text: String?, _ column: String) throws(CtlError) -> LocalDate {
         guard let text, let date = LocalDate(text) else {
@@ -179,6 +194,8 @@ final class ImportReader {
 final class LineReader {
     private let handle: FileHandle
     private var buffer = Data()
+    /// Where the unread part of `buffer` starts.
+    private var start = 0
     private var number = 0
     private(set) var offset = 0
     private var atEnd = false
@@ -192,23 +209,29 @@ final class LineReader {
 
     func next() -> (Int, Data)? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[buffer.startIndex..<newline]
-                buffer = Data(buffer[(newline + 1)...])
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Data(buffer[start..<newline])
+                start = newline + 1
                 number += 1
                 offset += line.count + 1
-                return (number, Data(line))
+                return (number, line)
             }
             if atEnd {
-                guard !buffer.isEmpty else { return nil }
-                let line = buffer
-                buffer = Data()
+                guard start < buffer.count else { return nil }
+                let line = Data(buffer[start...])
+                start = buffer.count
                 number += 1
                 offset += line.count
                 return (number, line)
             }
             let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { atEnd = true } else { buffer.append(chunk) }
+            if chunk.isEmpty {
+                atEnd = true
+            } else {
+                // Keep only the unread part (one copy per chunk, not one per line).
+                buffer = Data(buffer[start...]) + chunk
+                start = 0
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 /// A fast reader for the common shape of a request line: one object whose `params`, if present, is an
-/// object of strings, integers, booleans and nulls, all plain ASCII without escapes. That is every
-/// request `tovholderctl` and the benchmark send for events and queries. Anything else — nesting,
+/// object of strings, integers, booleans, nulls and arrays of such objects (two levels deep at most: an
+/// import batch's citizens and their events), all plain ASCII without escapes. That is every request
+/// `tovholderctl` and the benchmark send for events, queries and imports. Anything else — deeper nesting,
 /// escapes, non-ASCII text, fractions, duplicate keys, malformed JSON — gives nil, and the caller falls
 /// back to `JSONDecoder`, which also words the error for a bad request. So this only ever takes the
 /// fast path for input the two read alike.
@@ -10,7 +11,12 @@ public struct FlatRequest: Sendable {
         case integer(Int)
         case boolean(Bool)
         case null
+        /// An array of objects whose values are again of these kinds.
+        case objects([[String: Scalar]])
     }
+
+    /// How deep arrays of objects may nest (`params.citizens[].events[]`); deeper goes to JSONDecoder.
+    static let maxDepth = 2
 
     public var v: Int?
     public var id: Int?
@@ -33,7 +39,7 @@ public struct FlatRequest: Sendable {
             case "params":
                 guard reader.peek == UInt8(ascii: "{") else { return false }
                 return reader.object { name, reader in
-                    guard request.params[name] == nil, let value = reader.scalar() else { return false }
+                    guard request.params[name] == nil, let value = reader.value(depth: 0) else { return false }
                     request.params[name] = value
                     return true
                 }
@@ -90,6 +96,25 @@ public struct FlatRequest: Sendable {
                 }
             } while take(UInt8(ascii: ","))
             return take(UInt8(ascii: "}"))
+        }
+
+        /// A scalar, or (above `maxDepth`) an array of objects of values.
+        mutating func value(depth: Int) -> Scalar? {
+            guard peek == UInt8(ascii: "[") else { return scalar() }
+            guard depth < FlatRequest.maxDepth else { return nil }
+            index += 1
+            var objects: [[String: Scalar]] = []
+            if take(UInt8(ascii: "]")) { return .objects(objects) }
+            repeat {
+                var object: [String: Scalar] = [:]
+                guard self.object({ name, reader in
+                    guard object[name] == nil, let value = reader.value(depth: depth + 1) else { return false }
+                    object[name] = value
+                    return true
+                }) else { return nil }
+                objects.append(object)
+            } while take(UInt8(ascii: ","))
+            return take(UInt8(ascii: "]")) ? .objects(objects) : nil
         }
 
         mutating func scalar() -> Scalar? {

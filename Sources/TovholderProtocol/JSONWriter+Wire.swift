@@ -16,6 +16,50 @@ extension Response: JSONWritable where Result: JSONWritable {
     }
 }
 
+extension Request: JSONWritable where Params: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("id", id)
+            w.field("op", op)
+            w.field("params", params)
+            w.field("v", v)
+        }
+    }
+}
+
+extension CitizenImportParams: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("citizens", citizens)
+            w.field("dryRun", dryRun)
+        }
+    }
+}
+
+extension CitizenAddParams: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("caseworker", caseworker)
+            w.field("events", events)
+            w.field("household", household)
+            w.field("id", id.rawValue)
+            w.field("takeover", takeover)
+            w.field("track", track)
+            w.field("visitation", visitation)
+        }
+    }
+}
+
+extension NewEventParams: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("date", date)
+            w.field("kind", kind)
+            w.field("offer", offer)
+        }
+    }
+}
+
 extension WireError: JSONWritable {
     public func write(to writer: inout JSONWriter) {
         writer.object { w in

@@ -38,6 +38,67 @@ public struct CitizenAddParams: Codable, Sendable {
     }
 }
 
+extension CitizenAddParams {
+    /// A citizen of a plain `citizen.import` batch, or nil when anything would need `JSONDecoder` to judge it.
+    init?(_ object: [String: FlatRequest.Scalar]) {
+        func string(_ key: String) -> String?? {
+            switch object[key] {
+            case nil, .null?: return .some(nil)
+            case .string(let value)?: return .some(value)
+            default: return nil
+            }
+        }
+        func date(_ key: String) -> LocalDate?? {
+            guard let text = string(key) else { return nil }
+            guard let text else { return .some(nil) }
+            return LocalDate(text).map { .some($0) }
+        }
+        guard let id = string("id") ?? nil, let citizen = try? CitizenID(validating: id),
+            let caseworker = string("caseworker") ?? nil, let takeover = date("takeover") ?? nil,
+            let visitation = date("visitation"), let track = string("track"), let household = string("household")
+        else { return nil }
+        var events: [NewEventParams]?
+        switch object["events"] {
+        case nil, .null?: events = nil
+        case .objects(let list)?:
+            var parsed: [NewEventParams] = []
+            parsed.reserveCapacity(list.count)
+            for event in list {
+                guard let kind = (event["kind"]?.text).flatMap(EventKind.init(rawValue:)),
+                    let date = (event["date"]?.text).flatMap({ LocalDate($0) })
+                else { return nil }
+                var offer: OfferKind?
+                switch event["offer"] {
+                case nil, .null?: offer = nil
+                case .string(let value)?:
+                    guard let kind = OfferKind(rawValue: value) else { return nil }
+                    offer = kind
+                default: return nil
+                }
+                parsed.append(NewEventParams(kind: kind, date: date, offer: offer))
+            }
+            events = parsed
+        default: return nil
+        }
+        var parsedTrack: Track?
+        if let track {
+            guard let value = Track(rawValue: track) else { return nil }
+            parsedTrack = value
+        }
+        self.init(
+            id: citizen, caseworker: caseworker, takeover: takeover, visitation: visitation, track: parsedTrack,
+            household: household, events: events)
+    }
+}
+
+extension FlatRequest.Scalar {
+    /// The text of a string value.
+    var text: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+}
+
 /// One event of a history given with `citizen.add`.
 public struct NewEventParams: Codable, Sendable {
     public var kind: EventKind
@@ -146,6 +207,23 @@ public struct CitizenImportParams: Codable, Sendable {
     public init(citizens: [CitizenAddParams], dryRun: Bool? = nil) {
         self.citizens = citizens
         self.dryRun = dryRun
+    }
+
+    /// The parameters from a plain request, or nil when anything would need `JSONDecoder` to judge it.
+    public init?(_ flat: FlatRequest) {
+        guard case .objects(let list)? = flat.params["citizens"] else { return nil }
+        switch flat.params["dryRun"] {
+        case nil, .null?: dryRun = nil
+        case .boolean(let value)?: dryRun = value
+        default: return nil
+        }
+        var citizens: [CitizenAddParams] = []
+        citizens.reserveCapacity(list.count)
+        for object in list {
+            guard let citizen = CitizenAddParams(object) else { return nil }
+            citizens.append(citizen)
+        }
+        self.citizens = citizens
     }
 }
 

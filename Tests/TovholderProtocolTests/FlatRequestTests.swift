@@ -45,7 +45,9 @@ import TovholderProtocol
             #"{"v":1,"v":1,"op":"status"}"#, #"{"v":1,"op":"x","params":{"a":"b","a":"c"}}"#,
             #"{"v":1,"op":"event.record","params":{"citizen":"K\u002d1"}}"#,
             #"{"v":1,"op":"event.record","params":{"citizen":"Kæ"}}"#,
-            #"{"v":1,"op":"citizen.add","params":{"id":"K-1","events":[]}}"#,
+            #"{"v":1,"op":"x","params":{"a":[{"b":[{"c":[]}]}]}}"#, #"{"v":1,"op":"x","params":{"a":[1]}}"#,
+            #"{"v":1,"op":"x","params":{"a":[[]]}}"#, #"{"v":1,"op":"x","params":{"a":[{},]}}"#,
+            #"{"v":1,"op":"x","params":{"a":[{"b":1,"b":2}]}}"#, #"{"v":1,"op":"x","params":{"a":{"b":1}}}"#,
             #"{"v":1,"op":"status","params":5}"#, #"{"v":1,"op":"status","extra":{}}"#,
             "{\"v\":1,\"op\":\"a\tb\"}",
         ]
@@ -67,5 +69,53 @@ import TovholderProtocol
             let request = try #require(flat(#"{"v":1,"op":"event.record","params":"# + params + "}"))
             #expect(EventRecordParams(request) == nil, "\(params)")
         }
+    }
+
+    var batch: CitizenImportParams {
+        let date = LocalDate(year: 2025, month: 3, day: 1)!
+        return CitizenImportParams(citizens: [
+            CitizenAddParams(
+                id: "K-1", caseworker: "cw-anna", takeover: date, visitation: date.adding(days: 3), track: .jobReady,
+                household: "H-1",
+                events: [NewEventParams(kind: .contractSigned, date: date.adding(days: 9), offer: nil),
+                         NewEventParams(kind: .offerStarted, date: date.adding(days: 20), offer: .loentilskud)]),
+            CitizenAddParams(id: "K-2", caseworker: "cw-bo", takeover: date, visitation: nil, track: nil, household: nil, events: []),
+            CitizenAddParams(id: "K-3", caseworker: "cw-bo", takeover: date, visitation: nil, track: .activityReady, household: nil),
+        ], dryRun: true)
+    }
+
+    /// What tovholderctl sends for an import batch is read on the fast path, to the same parameters.
+    @Test func importBatchesAreReadAsJSONDecoderReadsThem() throws {
+        let request = Request(id: 3, op: "citizen.import", params: batch)
+        let written = request.jsonBytes
+        #expect(String(decoding: written, as: UTF8.self) == String(decoding: try WireProtocol.encoder.encode(request), as: UTF8.self))
+        let parsed = try #require(written.withUnsafeBytes { FlatRequest.parse($0) })
+        #expect(parsed.op == "citizen.import" && parsed.id == 3)
+        let quick = try #require(CitizenImportParams(parsed))
+        let slow = try JSONDecoder().decode(RequestParams<CitizenImportParams>.self, from: Data(written)).params
+        #expect(quick.jsonBytes == slow.jsonBytes)
+        #expect(quick.citizens.map(\.events?.count) == [2, 0, nil])
+        #expect(quick.dryRun == true)
+    }
+
+    /// A batch with anything JSONDecoder would refuse is left to it, so its message names the field.
+    @Test func invalidImportBatchesAreLeftToTheDecoder() throws {
+        let good = #"{"id":"K-1","caseworker":"cw","takeover":"2025-01-01","events":[{"kind":"contract-signed","date":"2025-01-05"}]}"#
+        #expect(CitizenImportParams(try #require(flat(#"{"v":1,"op":"citizen.import","params":{"citizens":["# + good + "]}}"))) != nil)
+        for citizen in [
+            #"{"id":"K-1","caseworker":"cw","takeover":"2025-02-30"}"#,
+            #"{"id":"K-1","takeover":"2025-01-01"}"#,
+            #"{"id":"0101901234","caseworker":"cw","takeover":"2025-01-01"}"#,
+            #"{"id":"K-1","caseworker":"cw","takeover":"2025-01-01","track":"fast"}"#,
+            #"{"id":"K-1","caseworker":"cw","takeover":"2025-01-01","visitation":5}"#,
+            #"{"id":"K-1","caseworker":"cw","takeover":"2025-01-01","events":[{"kind":"party","date":"2025-01-05"}]}"#,
+            #"{"id":"K-1","caseworker":"cw","takeover":"2025-01-01","events":[{"kind":"offer-started","date":"2025-01-05","offer":"job"}]}"#,
+            #"{"id":"K-1","caseworker":"cw","takeover":"2025-01-01","events":[{"kind":"contract-signed"}]}"#,
+            #"{"id":"K-1","caseworker":"cw","takeover":"2025-01-01","events":"none"}"#,
+        ] {
+            let request = try #require(flat(#"{"v":1,"op":"citizen.import","params":{"citizens":["# + good + "," + citizen + "]}}"), "\(citizen)")
+            #expect(CitizenImportParams(request) == nil, "\(citizen)")
+        }
+        #expect(CitizenImportParams(try #require(flat(#"{"v":1,"op":"citizen.import","params":{"citizens":[],"dryRun":"yes"}}"#))) == nil)
     }
 }
