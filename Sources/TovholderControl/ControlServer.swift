@@ -7,18 +7,12 @@ import ServiceLifecycle
 import TovholderEngine
 
 /// The control socket: newline-delimited JSON over a Unix stream socket, served with SwiftNIO. Each
-/// connection runs in its own child task; an error in one never touches another. Request lines are
-/// bounded; an oversized one gets a `too-large` answer and the connection is closed (its framing is lost).
+/// connection is served by a `ConnectionHandler` on its event loop; an error in one never touches another.
+/// Request lines are bounded; an oversized one gets a `too-large` answer and the connection is closed (its
+/// framing is lost).
 public final class ControlServer: Service, Sendable {
-    public struct Connection: Sendable {
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-        let caller: Caller
-    }
-
-    let listener: NIOAsyncChannel<Connection, Never>
-    let handler: RequestHandler
+    let listener: NIOAsyncChannel<any Channel, Never>
     let logger: Logger
-    let maxLineBytes: Int
 
     /// Binds the socket now, so the daemon reports ready only once it listens. `inheritedDescriptor` is a
     /// listening socket handed in by systemd (socket activation); otherwise `path` is bound (an old
@@ -29,16 +23,16 @@ public final class ControlServer: Service, Sendable {
     ) async throws -> ControlServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
-            channel.eventLoop.makeCompletedFuture {
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
+            PeerCredentials.of(channel).hop(to: channel.eventLoop).flatMapThrowing { caller in
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLineBytes))
-                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-            }.flatMap { async in
-                PeerCredentials.of(channel).map { Connection(channel: async, caller: $0) }
+                try channel.pipeline.syncOperations.addHandler(
+                    ConnectionHandler(handler: handler, caller: caller, maxLineBytes: maxLineBytes, logger: logger))
+                return channel
             }
         }
-        let listener: NIOAsyncChannel<Connection, Never>
+        let listener: NIOAsyncChannel<any Channel, Never>
         if let descriptor = inheritedDescriptor {
             listener = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
         } else {
@@ -48,73 +42,29 @@ public final class ControlServer: Service, Sendable {
                 unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
             chmod(path, 0o660)
         }
-        return ControlServer(listener: listener, handler: handler, logger: logger, maxLineBytes: maxLineBytes)
+        return ControlServer(listener: listener, logger: logger)
     }
 
-    init(listener: NIOAsyncChannel<Connection, Never>, handler: RequestHandler, logger: Logger, maxLineBytes: Int) {
+    init(listener: NIOAsyncChannel<any Channel, Never>, logger: Logger) {
         self.listener = listener
-        self.handler = handler
         self.logger = logger
-        self.maxLineBytes = maxLineBytes
     }
 
+    /// Accepts connections until graceful shutdown, then closes the open ones.
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             try await listener.executeThenClose { connections in
                 for try await connection in connections.cancelOnGracefulShutdown() {
-                    group.addTask { await self.serve(connection) }
+                    group.addTask {
+                        await withTaskCancellationHandler {
+                            try? await connection.closeFuture.get()
+                        } onCancel: {
+                            connection.close(promise: nil)
+                        }
+                    }
                 }
             }
             group.cancelAll()
-        }
-    }
-
-    /// Requests one connection may have in flight before the daemon stops reading it.
-    static let maxPipelined = 256
-
-    /// Serves one connection. A client may pipeline: answers come back in request order, changes are
-    /// queued at the writer in the order sent (so one group commit can carry many of them), and every
-    /// other request runs alone, after the earlier ones are answered and before later ones start.
-    func serve(_ connection: Connection) async {
-        let pipeline = Pipeline(limit: Self.maxPipelined)
-        let (answers, sink) = AsyncStream.makeStream(of: (@Sendable () async -> Data).self)
-        do {
-            try await connection.channel.executeThenClose { inbound, outbound in
-                @Sendable func send(_ answer: @Sendable () async -> Data) async throws {
-                    var response = await answer()
-                    response.append(UInt8(ascii: "\n"))
-                    try await outbound.write(ByteBuffer(bytes: response))
-                }
-                try await withThrowingDiscardingTaskGroup { group in
-                    group.addTask {
-                        defer { pipeline.close() }
-                        for await answer in answers {
-                            try await send(answer)
-                            pipeline.release()
-                        }
-                    }
-                    defer { sink.finish() }
-                    do {
-                        for try await line in inbound.cancelOnGracefulShutdown() {
-                            switch handler.start(Data(line.readableBytesView), caller: connection.caller) {
-                            case .pipelined(let answer):
-                                guard await pipeline.acquire() else { return }
-                                sink.yield(answer)
-                            case .serial(let answer):
-                                // Alone: once every earlier answer is sent, and before the next line is read.
-                                guard await pipeline.drained() else { return }
-                                try await send(answer)
-                            }
-                        }
-                    } catch is ByteToMessageDecoderError.PayloadTooLargeError {
-                        let message = #"{"error":{"code":"too-large","message":"request line longer than \#(maxLineBytes) bytes; refused"},"ok":false,"v":1}"#
-                        guard await pipeline.acquire() else { return }
-                        sink.yield { Data(message.utf8) }
-                    }
-                }
-            }
-        } catch {
-            logger.debug("control connection ended", metadata: ["error": "\(error)"])
         }
     }
 }

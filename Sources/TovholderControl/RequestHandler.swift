@@ -23,18 +23,26 @@ public struct RequestHandler: Sendable {
 
     /// How a request is answered on a connection that may pipeline several.
     public enum Job: Sendable {
-        /// The answer may be awaited while later requests start: a change already queued at the writer (in
-        /// the order the lines arrived), or a refusal.
-        case pipelined(@Sendable () async -> Data)
-        /// Runs alone: after every earlier request on the connection is answered, and before a later one
-        /// starts, so it sees every change sent before it and none sent after.
+        /// Answered in its place with no further work: a refusal.
+        case ready(Data)
+        /// A change already queued at the writer (in the order the lines arrived), answered once it is on
+        /// disk by rendering its result.
+        case queued(Ticket, @Sendable (Result<CommandResult, any Error>) -> Data)
+        /// Runs alone — after every earlier request on the connection is answered, before a later one
+        /// starts — so it sees every change sent before it and none sent after. A short read: it runs
+        /// synchronously, on the connection's event loop.
+        case read(@Sendable () -> Data)
+        /// Runs alone, like `read`, but may take long or wait: imports, listings, the audit, the clock.
         case serial(@Sendable () async -> Data)
     }
 
     /// Handles one request line and returns one response line (without the newline).
     public func handle(_ line: Data, caller: Caller) async -> Data {
         switch start(line, caller: caller) {
-        case .pipelined(let answer), .serial(let answer): await answer()
+        case .ready(let answer): answer
+        case .queued(let ticket, let render): await withCheckedContinuation { done in ticket.whenDone { done.resume(returning: render($0)) } }
+        case .read(let answer): answer()
+        case .serial(let answer): await answer()
         }
     }
 
@@ -69,8 +77,7 @@ public struct RequestHandler: Sendable {
     }
 
     func refuse(_ id: Int?, _ error: WireError) -> Job {
-        let data = encode(Response<Empty>(id: id, error: error))
-        return .pipelined { data }
+        .ready(encode(Response<Empty>(id: id, error: error)))
     }
 
     /// A single-citizen change: decoded and queued now, answered when it is on disk.
@@ -81,12 +88,24 @@ public struct RequestHandler: Sendable {
         let ticket: Ticket
         do {
             ticket = engine.enqueue(try command(Self.params(line, fast: fast)), caller: caller)
-        } catch let error as DomainError {
-            return refuse(id, WireError(error))
         } catch {
-            return refuse(id, WireError(.invalid, Self.describe(error)))
+            return .ready(failure(id, error))
         }
-        return .pipelined { await answering(id) { answer(try await engine.snapshot(of: ticket)) } }
+        return .queued(ticket) { result in answerNow(id) { answer(try Engine.snapshot(result)) } }
+    }
+
+    /// A short read: parameters decoded and the body run when the connection's turn comes, synchronously.
+    func read<P: Codable & Sendable, R: Codable & Sendable>(
+        _ id: Int?, _ line: Data, fast: P? = nil, _ body: @escaping @Sendable (P) throws -> R
+    ) -> Job {
+        .read { answerNow(id) { try body(try Self.params(line, fast: fast)) } }
+    }
+
+    /// Anything else that runs alone, asynchronously.
+    func serial<P: Codable & Sendable, R: Codable & Sendable>(
+        _ id: Int?, _ line: Data, fast: P? = nil, _ body: @escaping @Sendable (P) async throws -> R
+    ) -> Job {
+        .serial { await answering(id) { try await body(try Self.params(line, fast: fast)) } }
     }
 
     /// How each operation is answered: changes are queued now; reads, imports and the clock run alone.
@@ -107,10 +126,9 @@ public struct RequestHandler: Sendable {
                 return citizen
             }
         case .status:
-            return .serial { await run(id, line, fast: flat.map { _ in Empty() }) { (_: Empty) in try status() } }
+            return read(id, line, fast: flat.map { _ in Empty() }) { (_: Empty) in try status() }
         case .citizenImport:
-            let fast = flat.flatMap(CitizenImportParams.init)
-            return .serial { await run(id, line, fast: fast) { (p: CitizenImportParams) in
+            return serial(id, line, fast: flat.flatMap(CitizenImportParams.init)) { (p: CitizenImportParams) in
                 guard p.citizens.count <= 10_000 else {
                     throw DomainError.invalid("an import batch holds at most 10000 citizens; this one has \(p.citizens.count)")
                 }
@@ -131,29 +149,29 @@ public struct RequestHandler: Sendable {
                     applied: summary.applied && p.dryRun != true, added: summary.added, unchanged: summary.unchanged,
                     eventsAdded: summary.eventsAdded,
                     problems: summary.problems.map { .init(index: $0.index, message: $0.message) })
-            } }
+            }
         case .citizenShow:
             let fast = flat.flatMap(CitizenShowParams.init)
-            return .serial { await run(id, line, fast: fast) { (p: CitizenShowParams) in view(try engine.citizen(p.id, caller: caller)) } }
+            return read(id, line, fast: fast) { (p: CitizenShowParams) in view(try engine.citizen(p.id, caller: caller)) }
         case .citizenList:
-            return .serial { await run(id, line) { (p: CitizenListParams) in
+            return serial(id, line) { (p: CitizenListParams) in
                 let limit = min(max(p.limit ?? 1000, 1), 10_000)
                 let list = try engine.citizens(caseworker: p.caseworker, after: p.after, limit: limit, caller: caller)
                 return CitizenListView(
                     citizens: list.map { view($0, events: nil, deadlines: nil) },
                     next: list.count == limit ? list.last?.id.rawValue : nil)
-            } }
+            }
         case .deadlines:
-            return .serial { await run(id, line) { (p: DeadlinesParams) in
+            return serial(id, line) { (p: DeadlinesParams) in
                 let today = engine.workflow.today(engine.wall.nowMillis())
                 let filter = DeadlineFilter(
                     citizen: p.citizen, caseworker: p.caseworker, overdueOn: p.overdue == true ? today : nil,
                     dueBefore: p.dueBefore, limit: min(max(p.limit ?? 10_000, 1), 100_000))
                 let list = try engine.deadlines(filter, caller: caller)
                 return DeadlineListView(deadlines: list.map { view($0, today: today) })
-            } }
+            }
         case .notifications:
-            return .serial { await run(id, line) { (p: NotificationsParams) in
+            return serial(id, line) { (p: NotificationsParams) in
                 var state: OutboxEntry.State?
                 if let raw = p.state {
                     guard let parsed = OutboxEntry.State(rawValue: raw) else {
@@ -163,20 +181,20 @@ public struct RequestHandler: Sendable {
                 }
                 let list = try engine.notifications(state: state, limit: min(max(p.limit ?? 100, 1), 10_000), caller: caller)
                 return NotificationListView(notifications: list.map(view))
-            } }
+            }
         case .clockSet:
-            return .serial { await run(id, line) { (p: ClockSetParams) in
+            return serial(id, line) { (p: ClockSetParams) in
                 try await engine.setClock(nowMillis: p.nowMillis, caller: caller)
                 return try status()
-            } }
+            }
         case .audit:
-            return .serial { await run(id, line) { (p: AuditParams) in
+            return serial(id, line) { (p: AuditParams) in
                 let entries = try await engine.audit(citizen: p.citizen, limit: min(max(p.limit ?? 100, 1), 10_000))
                 return AuditListView(entries: entries.map {
                     AuditView(at: $0.at.iso8601, caller: $0.caller, uid: $0.uid, pid: $0.pid, action: $0.action,
                               citizen: $0.citizen, outcome: $0.outcome)
                 })
-            } }
+            }
         }
     }
 
@@ -190,33 +208,43 @@ public struct RequestHandler: Sendable {
             events: (p.events ?? []).map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) })
     }
 
-    /// Decodes the parameters, runs the body and encodes its result or error.
-    func run<P: Codable & Sendable, R: Codable & Sendable>(
-        _ id: Int?, _ line: Data, fast: P? = nil, _ body: (P) async throws -> R
-    ) async -> Data {
-        let params: P
+    /// The request's parameters: `fast` when the plain-line reader gave them, else from JSONDecoder (whose
+    /// complaint, worded by `describe`, is the answer).
+    static func params<P: Decodable>(_ line: Data, fast: P?) throws -> P {
+        if let fast { return fast }
         do {
-            params = try Self.params(line, fast: fast)
+            return try decoder.decode(RequestParams<P>.self, from: line).params
         } catch {
-            return encode(Response<Empty>(id: id, error: WireError(.invalid, Self.describe(error))))
+            throw DomainError.invalid(describe(error))
         }
-        return await answering(id) { try await body(params) }
     }
 
-    /// The request's parameters: `fast` when the plain-line reader gave them, else from JSONDecoder.
-    static func params<P: Decodable>(_ line: Data, fast: P?) throws -> P {
-        try fast ?? decoder.decode(RequestParams<P>.self, from: line).params
+    /// Runs the body and encodes its result or error.
+    func answerNow<R: Codable & Sendable>(_ id: Int?, _ body: () throws -> R) -> Data {
+        do {
+            return encode(Response(id: id, result: try body()))
+        } catch {
+            return failure(id, error)
+        }
     }
 
     /// Runs the body and encodes its result or error.
     func answering<R: Codable & Sendable>(_ id: Int?, _ body: () async throws -> R) async -> Data {
         do {
             return encode(Response(id: id, result: try await body()))
-        } catch let error as DomainError {
-            return encode(Response<Empty>(id: id, error: WireError(error)))
-        } catch let error as EngineError {
-            return encode(Response<Empty>(id: id, error: WireError(.unavailable, error.description)))
         } catch {
+            return failure(id, error)
+        }
+    }
+
+    /// The answer to a request that failed: the caller's mistake in its own words, or a failure of ours.
+    func failure(_ id: Int?, _ error: any Error) -> Data {
+        switch error {
+        case let error as DomainError:
+            return encode(Response<Empty>(id: id, error: WireError(error)))
+        case let error as EngineError:
+            return encode(Response<Empty>(id: id, error: WireError(.unavailable, error.description)))
+        default:
             logger.error("request failed", metadata: ["error": "\(error)"])
             return encode(Response<Empty>(id: id, error: WireError(.internalError, "internal error; see the daemon's log")))
         }

@@ -56,7 +56,9 @@ struct Daemon {
             "store.path": "\(config.stateDirectory)/tovholder.sqlite", "citizens.rederived": "\(rederived)",
         ])
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // One event loop per core: short reads are answered on the loops (see ConnectionHandler), so the
+        // loops, not the writer, are what a query load keeps busy.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let inherited = Systemd.listenFileDescriptors().first
         let server: ControlServer
         do {

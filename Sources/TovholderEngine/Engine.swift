@@ -103,7 +103,12 @@ public final class Engine: Sendable {
 
     /// The citizen as a single-citizen change left them, once it is on disk.
     public func snapshot(of ticket: Ticket) async throws -> CitizenSnapshot {
-        guard let snapshot = try await ticket.result().snapshot else {
+        try Self.snapshot(.success(try await ticket.result()))
+    }
+
+    /// The citizen as a single-citizen change left them, from the change's result.
+    public static func snapshot(_ result: Result<CommandResult, any Error>) throws -> CitizenSnapshot {
+        guard let snapshot = try result.get().snapshot else {
             preconditionFailure("not a single-citizen command")
         }
         return snapshot

@@ -75,12 +75,12 @@ import TovholderProtocol
         let date = LocalDate(year: 2025, month: 3, day: 1)!
         return CitizenImportParams(citizens: [
             CitizenAddParams(
-                id: "K-1", caseworker: "cw-anna", takeover: date, visitation: date.adding(days: 3), track: .jobReady,
+                id: CitizenID(trusted: "K-1"), caseworker: "cw-anna", takeover: date, visitation: date.adding(days: 3), track: .jobReady,
                 household: "H-1",
                 events: [NewEventParams(kind: .contractSigned, date: date.adding(days: 9), offer: nil),
                          NewEventParams(kind: .offerStarted, date: date.adding(days: 20), offer: .loentilskud)]),
-            CitizenAddParams(id: "K-2", caseworker: "cw-bo", takeover: date, visitation: nil, track: nil, household: nil, events: []),
-            CitizenAddParams(id: "K-3", caseworker: "cw-bo", takeover: date, visitation: nil, track: .activityReady, household: nil),
+            CitizenAddParams(id: CitizenID(trusted: "K-2"), caseworker: "cw-bo", takeover: date, visitation: nil, track: nil, household: nil, events: []),
+            CitizenAddParams(id: CitizenID(trusted: "K-3"), caseworker: "cw-bo", takeover: date, visitation: nil, track: .activityReady, household: nil),
         ], dryRun: true)
     }
 
