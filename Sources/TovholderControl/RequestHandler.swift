@@ -36,16 +36,6 @@ public struct RequestHandler: Sendable {
         case serial(@Sendable () async -> Data)
     }
 
-    /// Handles one request line and returns one response line (without the newline).
-    public func handle(_ line: Data, caller: Caller) async -> Data {
-        switch start(line, caller: caller) {
-        case .ready(let answer): answer
-        case .queued(let ticket, let render): await withCheckedContinuation { done in ticket.whenDone { done.resume(returning: render($0)) } }
-        case .read(let answer): answer()
-        case .serial(let answer): await answer()
-        }
-    }
-
     /// Starts a request: decodes it and, for a change, queues it at the writer now, so that pipelined
     /// changes apply in the order they were sent.
     public func start(_ line: Data, caller: Caller) -> Job {
