@@ -13,6 +13,12 @@ public struct FlatRequest: Sendable {
         case null
         /// An array of objects whose values are again of these kinds.
         case objects([[String: Scalar]])
+
+        /// The text of a string value.
+        var text: String? {
+            if case .string(let value) = self { return value }
+            return nil
+        }
     }
 
     /// How deep arrays of objects may nest (`params.citizens[].events[]`); deeper goes to JSONDecoder.
@@ -23,10 +29,7 @@ public struct FlatRequest: Sendable {
     public var op: String?
     public var params: [String: Scalar] = [:]
 
-    public func string(_ key: String) -> String? {
-        if case .string(let value) = params[key] { return value }
-        return nil
-    }
+    public func string(_ key: String) -> String? { params[key]?.text }
 
     /// Parses a request line, or returns nil when it is not of the plain shape.
     public static func parse(_ line: UnsafeRawBufferPointer) -> FlatRequest? {

@@ -41,21 +41,12 @@ public struct CitizenAddParams: Codable, Sendable {
 extension CitizenAddParams {
     /// A citizen of a plain `citizen.import` batch, or nil when anything would need `JSONDecoder` to judge it.
     init?(_ object: [String: FlatRequest.Scalar]) {
-        func string(_ key: String) -> String?? {
-            switch object[key] {
-            case nil, .null?: return .some(nil)
-            case .string(let value)?: return .some(value)
-            default: return nil
-            }
-        }
-        func date(_ key: String) -> LocalDate?? {
-            guard let text = string(key) else { return nil }
-            guard let text else { return .some(nil) }
-            return LocalDate(text).map { .some($0) }
-        }
-        guard let id = string("id") ?? nil, let citizen = try? CitizenID(validating: id),
-            let caseworker = string("caseworker") ?? nil, let takeover = date("takeover") ?? nil,
-            let visitation = date("visitation"), let track = string("track"), let household = string("household")
+        guard let id = object["id"]?.text, let citizen = try? CitizenID(validating: id),
+            let caseworker = object["caseworker"]?.text,
+            let takeover = object["takeover"]?.text.flatMap({ LocalDate($0) }),
+            let visitation = object["visitation"].optional({ LocalDate($0) }),
+            let track = object["track"].optional(Track.init(rawValue:)),
+            let household = object["household"].optional({ $0 })
         else { return nil }
         var events: [NewEventParams]?
         switch object["events"] {
@@ -65,37 +56,29 @@ extension CitizenAddParams {
             parsed.reserveCapacity(list.count)
             for event in list {
                 guard let kind = (event["kind"]?.text).flatMap(EventKind.init(rawValue:)),
-                    let date = (event["date"]?.text).flatMap({ LocalDate($0) })
+                    let date = (event["date"]?.text).flatMap({ LocalDate($0) }),
+                    let offer = event["offer"].optional(OfferKind.init(rawValue:))
                 else { return nil }
-                var offer: OfferKind?
-                switch event["offer"] {
-                case nil, .null?: offer = nil
-                case .string(let value)?:
-                    guard let kind = OfferKind(rawValue: value) else { return nil }
-                    offer = kind
-                default: return nil
-                }
                 parsed.append(NewEventParams(kind: kind, date: date, offer: offer))
             }
             events = parsed
         default: return nil
         }
-        var parsedTrack: Track?
-        if let track {
-            guard let value = Track(rawValue: track) else { return nil }
-            parsedTrack = value
-        }
         self.init(
-            id: citizen, caseworker: caseworker, takeover: takeover, visitation: visitation, track: parsedTrack,
+            id: citizen, caseworker: caseworker, takeover: takeover, visitation: visitation, track: track,
             household: household, events: events)
     }
 }
 
-extension FlatRequest.Scalar {
-    /// The text of a string value.
-    var text: String? {
-        if case .string(let value) = self { return value }
-        return nil
+extension Optional where Wrapped == FlatRequest.Scalar {
+    /// An optional field as JSONDecoder would read it: absent or null gives `.some(nil)`, a string that
+    /// `parse` accepts gives its value, anything else nil (not plain: left to the decoder).
+    func optional<T>(_ parse: (String) -> T?) -> T?? {
+        switch self {
+        case nil, .null?: return .some(nil)
+        case .string(let text)?: return parse(text).map { .some($0) }
+        default: return nil
+        }
     }
 }
 
@@ -150,15 +133,10 @@ public struct EventRecordParams: Codable, Sendable {
     public init?(_ flat: FlatRequest) {
         guard let raw = flat.string("citizen"), let citizen = try? CitizenID(validating: raw),
             let kind = flat.string("kind").flatMap(EventKind.init(rawValue:)),
-            let date = flat.string("date").flatMap({ LocalDate($0) })
+            let date = flat.string("date").flatMap({ LocalDate($0) }),
+            let offer = flat.params["offer"].optional(OfferKind.init(rawValue:))
         else { return nil }
-        switch flat.params["offer"] {
-        case nil, .null?: offer = nil
-        case .string(let value)?:
-            guard let offer = OfferKind(rawValue: value) else { return nil }
-            self.offer = offer
-        default: return nil
-        }
+        self.offer = offer
         self.citizen = citizen
         self.kind = kind
         self.date = date
