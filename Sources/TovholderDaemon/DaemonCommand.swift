@@ -47,7 +47,9 @@ public struct DaemonCommand: AsyncParsableCommand {
     /// Parses and runs, with systemd-style exit codes: a usage error exits 2 (not ArgumentParser's 64).
     public static func launch() async -> Never {
         do {
-            let command = try parseAsRoot() as! DaemonCommand
+            var parsed = try parseAsRoot()
+            // `--help` parses to ArgumentParser's own help command, which prints the usage.
+            guard let command = parsed as? DaemonCommand else { try parsed.run(); exit(withError: nil) }
             try await command.run()
             exit(withError: nil)
         } catch {

@@ -91,6 +91,29 @@ import TovholderCore
         #expect(!FileManager.default.fileExists(atPath: workspace.socket))
     }
 
+    @Test func helpPrintsTheUsageAndAnUnknownOptionIsAUsageError() throws {
+        func daemon(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            let process = Process()
+            process.executableURL = binaries.appendingPathComponent("tovholderd")
+            process.arguments = arguments
+            let (out, err) = (Pipe(), Pipe())
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text, error)
+        }
+        let help = try daemon(["--help"])
+        #expect(help.status == 0)
+        #expect(help.out.contains("USAGE: tovholderd"))
+        #expect(help.out.contains("--check-config"))
+        let unknown = try daemon(["--no-such-option"])
+        #expect(unknown.status == 2)
+        #expect(unknown.err.contains("Unknown option '--no-such-option'"))
+    }
+
     @Test func twoDaemonsCannotShareAStateDirectory() throws {
         let workspace = try Workspace()
         let first = try DaemonProcess(workspace).waitUntilServing()
