@@ -5,112 +5,116 @@
 /// unescaped slashes gives (`nil` fields left out); tests hold the two equal. Callers write an object's
 /// keys in sorted order.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
-    private var needsComma = false
+    // Inlinable (with its state usable from inlinable code) so that callers in other modules get
+    // `field` and `array` specialised for their types: unspecialised, every field of an answer cost
+    // generic-metadata lookups (5 % of the daemon's CPU under ingestion).
+    public var bytes: [UInt8] { buffer }
+    @usableFromInline var buffer: [UInt8] = []
+    @usableFromInline var needsComma = false
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    @inlinable public init(capacity: Int = 512) { buffer.reserveCapacity(capacity) }
 
-    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+    @inlinable public mutating func object(_ body: (inout JSONWriter) -> Void) {
         comma()
-        bytes.append(UInt8(ascii: "{"))
+        buffer.append(UInt8(ascii: "{"))
         needsComma = false
         body(&self)
-        bytes.append(UInt8(ascii: "}"))
+        buffer.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
     /// A field, left out when `value` is nil.
-    public mutating func field(_ key: StaticString, _ value: (some JSONWritable)?) {
+    @inlinable public mutating func field(_ key: StaticString, _ value: (some JSONWritable)?) {
         guard let value else { return }
         self.key(key)
         value.write(to: &self)
     }
 
-    public mutating func array<S: Sequence>(_ elements: S) where S.Element: JSONWritable {
+    @inlinable public mutating func array<S: Sequence>(_ elements: S) where S.Element: JSONWritable {
         comma()
-        bytes.append(UInt8(ascii: "["))
+        buffer.append(UInt8(ascii: "["))
         needsComma = false
         for element in elements { element.write(to: &self) }
-        bytes.append(UInt8(ascii: "]"))
+        buffer.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// A string, escaped as JSON requires (quotes, backslashes, control characters); other characters,
     /// `/` included, are written as they are.
-    public mutating func string(_ value: String) {
+    @inlinable public mutating func string(_ value: String) {
         comma()
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
             var start = 0
             for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                bytes.append(contentsOf: utf8[start..<index])
+                buffer.append(contentsOf: utf8[start..<index])
                 start = index + 1
-                bytes.append(UInt8(ascii: "\\"))
+                buffer.append(UInt8(ascii: "\\"))
                 switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
-                case 0x08: bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(UInt8(ascii: "f"))
-                case 0x0A: bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "t"))
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): buffer.append(byte)
+                case 0x08: buffer.append(UInt8(ascii: "b"))
+                case 0x0C: buffer.append(UInt8(ascii: "f"))
+                case 0x0A: buffer.append(UInt8(ascii: "n"))
+                case 0x0D: buffer.append(UInt8(ascii: "r"))
+                case 0x09: buffer.append(UInt8(ascii: "t"))
                 default:
                     let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                    buffer.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
                 }
             }
-            bytes.append(contentsOf: utf8[start...])
+            buffer.append(contentsOf: utf8[start...])
         }
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
     }
 
-    public mutating func integer(_ value: Int64) {
+    @inlinable public mutating func integer(_ value: Int64) {
         comma()
         if value == 0 {
-            bytes.append(UInt8(ascii: "0"))
+            buffer.append(UInt8(ascii: "0"))
             return
         }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        withUnsafeMutableBytes(of: &digits) { reversed in
             while magnitude > 0 {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                reversed[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
                 count += 1
             }
-            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
+            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(reversed[index]) }
         }
     }
 
-    public mutating func boolean(_ value: Bool) {
+    @inlinable public mutating func boolean(_ value: Bool) {
         comma()
-        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
+        buffer.append(contentsOf: value ? "true".utf8 : "false".utf8)
     }
 
     /// `"YYYY-MM-DD"`, without building a String.
-    public mutating func date(_ date: LocalDate) {
+    @inlinable public mutating func date(_ date: LocalDate) {
         guard (0...9999).contains(date.year) else { return string(date.description) }
         comma()
         func two(_ n: Int) -> (UInt8, UInt8) { (UInt8(ascii: "0") + UInt8(n / 10), UInt8(ascii: "0") + UInt8(n % 10)) }
         let (y1, y2) = two(date.year / 100), (y3, y4) = two(date.year % 100)
         let (m1, m2) = two(date.month), (d1, d2) = two(date.day)
-        bytes.append(contentsOf: [UInt8(ascii: "\""), y1, y2, y3, y4, UInt8(ascii: "-"), m1, m2, UInt8(ascii: "-"), d1, d2, UInt8(ascii: "\"")])
+        buffer.append(contentsOf: [UInt8(ascii: "\""), y1, y2, y3, y4, UInt8(ascii: "-"), m1, m2, UInt8(ascii: "-"), d1, d2, UInt8(ascii: "\"")])
     }
 
-    private mutating func key(_ key: StaticString) {
+    @inlinable mutating func key(_ key: StaticString) {
         comma()
-        bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        buffer.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         needsComma = false
     }
 
-    private mutating func comma() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    @inlinable mutating func comma() {
+        if needsComma { buffer.append(UInt8(ascii: ",")) }
         needsComma = true
     }
 }
@@ -122,7 +126,7 @@ public protocol JSONWritable {
 
 extension JSONWritable {
     /// The value as JSON text.
-    public var jsonBytes: [UInt8] {
+    @inlinable public var jsonBytes: [UInt8] {
         var writer = JSONWriter()
         write(to: &writer)
         return writer.bytes
@@ -130,27 +134,27 @@ extension JSONWritable {
 }
 
 extension String: JSONWritable {
-    public func write(to writer: inout JSONWriter) { writer.string(self) }
+    @inlinable public func write(to writer: inout JSONWriter) { writer.string(self) }
 }
 
 extension Int: JSONWritable {
-    public func write(to writer: inout JSONWriter) { writer.integer(Int64(self)) }
+    @inlinable public func write(to writer: inout JSONWriter) { writer.integer(Int64(self)) }
 }
 
 extension Int64: JSONWritable {
-    public func write(to writer: inout JSONWriter) { writer.integer(self) }
+    @inlinable public func write(to writer: inout JSONWriter) { writer.integer(self) }
 }
 
 extension Bool: JSONWritable {
-    public func write(to writer: inout JSONWriter) { writer.boolean(self) }
+    @inlinable public func write(to writer: inout JSONWriter) { writer.boolean(self) }
 }
 
 extension LocalDate: JSONWritable {
-    public func write(to writer: inout JSONWriter) { writer.date(self) }
+    @inlinable public func write(to writer: inout JSONWriter) { writer.date(self) }
 }
 
 extension Array: JSONWritable where Element: JSONWritable {
-    public func write(to writer: inout JSONWriter) { writer.array(self) }
+    @inlinable public func write(to writer: inout JSONWriter) { writer.array(self) }
 }
 
 /// A `[String: Int]` object, keys sorted.
@@ -166,9 +170,9 @@ extension Dictionary: JSONWritable where Key == String, Value == Int {
 
 extension JSONWriter {
     /// A field whose key is only known at run time.
-    mutating func dynamicField(_ key: String, _ value: Int) {
+    @inlinable mutating func dynamicField(_ key: String, _ value: Int) {
         string(key)
-        bytes.append(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: ":"))
         needsComma = false
         integer(Int64(value))
     }
@@ -182,7 +186,7 @@ extension Role: JSONWritable {}
 extension Stage.Kind: JSONWritable {}
 
 extension RawRepresentable where RawValue == String, Self: JSONWritable {
-    public func write(to writer: inout JSONWriter) { writer.string(rawValue) }
+    @inlinable public func write(to writer: inout JSONWriter) { writer.string(rawValue) }
 }
 
 extension Notice: JSONWritable {
