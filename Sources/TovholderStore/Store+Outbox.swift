@@ -38,12 +38,15 @@ extension Store {
         return true
     }
 
-    /// Pending notifications whose attempt is due, oldest first.
-    public static func deliverable(_ db: Database, now: Int64, limit: Int) throws -> [OutboxEntry] {
-        try Row.fetchAll(
+    /// Pending notifications whose attempt is due, oldest first; after `after` (the previous batch's last
+    /// attempt time and id) when given, so that a batch can be read while the previous one is recorded.
+    public static func deliverable(_ db: Database, now: Int64, after: (at: Int64, id: Int64)? = nil, limit: Int) throws -> [OutboxEntry] {
+        let after = after ?? (Int64.min, Int64.min)
+        return try Row.fetchAll(
             db.cachedStatement(sql: """
-                SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-                """), arguments: [now, limit]
+                SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? AND (next_attempt_at, id) > (?, ?)
+                ORDER BY next_attempt_at, id LIMIT ?
+                """), arguments: [now, after.at, after.id, limit]
         ).compactMap(outboxEntry(from:))
     }
 
@@ -95,7 +98,9 @@ extension Store {
     }
 
     static func outboxEntry(from row: Row) -> OutboxEntry? {
-        guard let notification = try? decoder.decode(Notice.self, from: Data((row["payload"] as String).utf8))
+        var payload: String = row["payload"]
+        guard let notification = payload.withUTF8({ Notice(plainJSON: UnsafeRawBufferPointer($0)) })
+            ?? (try? decoder.decode(Notice.self, from: Data(payload.utf8)))
         else { return nil }
         return OutboxEntry(
             id: row["id"], notice: notification, state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,

@@ -69,6 +69,32 @@ import TovholderProtocol
         #expect(try JSONDecoder().decode(Notice.self, from: Data(notice.jsonBytes)) == notice)
     }
 
+    /// The outbox reads notices back without JSONDecoder when they are plain (Danish letters included),
+    /// and declines — leaving them to JSONDecoder — whatever has an escape or is not a whole notice.
+    @Test func plainNoticesAreReadBackAsJSONDecoderReadsThem() throws {
+        func plain(_ text: String) -> Notice? {
+            var text = text
+            return text.withUTF8 { Notice(plainJSON: UnsafeRawBufferPointer($0)) }
+        }
+        let danish = Notice(
+            citizen: "K-1", rule: "first-offer", title: "Første virksomhedsrettede tilbud", instance: "takeover",
+            stage: "remind-7d", stageKind: .reminder, due: date, status: .pending, recipient: "cw-anna", role: .caseworker,
+            channel: "spool", firedAt: "2026-03-10T07:00:00Z")
+        let text = fast(danish)
+        #expect(plain(text) == danish)
+        #expect(plain(text) == (try JSONDecoder().decode(Notice.self, from: Data(text.utf8))))
+        let quoted = Notice(
+            citizen: "K-1", rule: "contract", title: "Kontrakt \"inden\" 1 måned", instance: "takeover", stage: "due",
+            stageKind: .due, due: date, status: .overdue, recipient: "cw-anna", role: .caseworker, channel: "spool",
+            firedAt: "2026-03-10T07:00:00Z")
+        #expect(plain(fast(quoted)) == nil)
+        #expect(plain(text.replacingOccurrences(of: #","title":"#, with: #","extra":"x","title":"#)) == nil)
+        #expect(plain(text.replacingOccurrences(of: "2026-", with: "2026-13-")) == nil)
+        #expect(plain(text.replacingOccurrences(of: #""role":"caseworker""#, with: #""role":"boss""#)) == nil)
+        #expect(plain(String(text.dropLast())) == nil)
+        #expect(plain(text + "x") == nil)
+    }
+
     /// Quotes, backslashes, control characters and non-ASCII text: the same JSON value either way, and it
     /// reads back as the string that was written.
     @Test func stringsAreEscapedAsJSONRequires() throws {
