@@ -13,8 +13,12 @@ public final class CommandWriter: Service, Sendable {
     enum Work: Sendable {
         case command(Command, Caller, Ticket)
         case audit(AuditEntry)
-        /// Resumed once everything queued before it is on disk.
+        /// Resumed once everything queued before it is on disk (the daemon's own tasks aside).
         case barrier(CheckedContinuation<Void, Never>)
+        /// A short piece of the daemon's own store work (the dispatcher recording outcomes). It shares a
+        /// transaction, and its fsync, with the commands waiting; while commands wait, one task rides in
+        /// each transaction, so that an event never waits behind a long run of them.
+        case task(@Sendable (Database) throws -> Void, CheckedContinuation<Void, any Error>)
     }
 
     struct Queue {
@@ -90,6 +94,17 @@ public final class CommandWriter: Service, Sendable {
         }
     }
 
+    /// Runs `body` in the writer's next transaction, in its own savepoint; returns once it is on disk.
+    /// For the daemon's own short pieces of work, which may be applied after commands queued later.
+    public func perform(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            if !push(.task(body, continuation)) { continuation.resume(throwing: EngineError.shuttingDown) }
+        }
+    }
+
+    /// At most this many tasks ride in a transaction when no command is waiting (one when one is).
+    static let maxTasks = 5
+
     /// Returns once everything queued so far (changes and read audits) is on disk.
     public func flush() async {
         await withCheckedContinuation { continuation in
@@ -109,15 +124,39 @@ public final class CommandWriter: Service, Sendable {
     func drain() async {
         while true {
             let batch = queue.withLock { queue -> [Work] in
-                let count = min(queue.items.count, Self.maxBatch)
-                let batch = Array(queue.items.prefix(count))
-                queue.items.removeFirst(count)
+                let (batch, rest) = Self.nextBatch(queue.items)
+                queue.items = rest
                 if queue.items.isEmpty { queue.auditFlushPending = false }
                 return batch
             }
             if batch.isEmpty { return }
             await apply(batch)
         }
+    }
+
+    /// The next transaction's work, in queue order, and what stays queued: up to `maxBatch` items, of which
+    /// one task when a command is waiting, else up to `maxTasks`.
+    static func nextBatch(_ items: [Work]) -> (batch: [Work], rest: [Work]) {
+        let commandWaiting = items.prefix(maxBatch).contains { if case .command = $0 { true } else { false } }
+        let taskLimit = commandWaiting ? 1 : maxTasks
+        var batch: [Work] = []
+        var rest: [Work] = []
+        var tasks = 0
+        for work in items {
+            guard batch.count < maxBatch else {
+                rest.append(work)
+                continue
+            }
+            if case .task = work {
+                guard tasks < taskLimit else {
+                    rest.append(work)
+                    continue
+                }
+                tasks += 1
+            }
+            batch.append(work)
+        }
+        return (batch, rest)
     }
 
     func apply(_ batch: [Work]) async {
@@ -139,6 +178,16 @@ public final class CommandWriter: Service, Sendable {
                         outcomes.append(nil)
                     case .barrier:
                         outcomes.append(nil)
+                    case .task(let body, _):
+                        do {
+                            try db.inSavepoint {
+                                try body(db)
+                                return .commit
+                            }
+                            outcomes.append(nil)
+                        } catch {
+                            outcomes.append(.failure(error))
+                        }
                     case .command(let command, let caller, _):
                         var result: Outcome
                         do {
@@ -183,6 +232,8 @@ public final class CommandWriter: Service, Sendable {
             switch work {
             case .command(_, _, let ticket): if let outcome { ticket.complete(outcome) }
             case .barrier(let continuation): continuation.resume()
+            case .task(_, let continuation):
+                if case .failure(let error)? = outcome { continuation.resume(throwing: error) } else { continuation.resume() }
             case .audit: break
             }
         }

@@ -14,6 +14,7 @@ public final class Engine: Sendable {
     public let writer: CommandWriter
     public let scheduler: Scheduler
     public let dispatcher: Dispatcher
+    public let checkpointer: Checkpointer
     public let wall: any WallClock
     public let startedAt: Int64
     let logger: Logger
@@ -29,21 +30,27 @@ public final class Engine: Sendable {
         self.wall = wall
         self.logger = logger
         self.startedAt = wall.nowMillis()
+        // The writer tells the scheduler of new timers, the scheduler wakes the dispatcher, the dispatcher
+        // records through the writer: the first link is made once the scheduler exists.
+        let armed = Late<Scheduler>()
+        let writer = CommandWriter(
+            store: store, workflow: workflow, wall: wall, logger: logger,
+            onTimerArmed: { await armed.value?.timerArmed(at: $0) })
         let dispatcher = Dispatcher(
             store: store, channels: channels, clock: clock, wall: wall, logger: logger, maxAttempts: maxAttempts,
-            retrySeconds: retrySeconds, maxSleep: replanEvery)
+            retrySeconds: retrySeconds, maxSleep: replanEvery, perform: { try await writer.perform($0) })
         let scheduler = Scheduler(
             store: store, workflow: workflow, clock: clock, wall: wall, logger: logger, maxSleep: replanEvery,
             onQueued: { await dispatcher.wake() })
+        armed.set(scheduler)
+        checkpointer = Checkpointer(store: store, logger: logger)
+        self.writer = writer
         self.dispatcher = dispatcher
         self.scheduler = scheduler
-        self.writer = CommandWriter(
-            store: store, workflow: workflow, wall: wall, logger: logger,
-            onTimerArmed: { await scheduler.timerArmed(at: $0) })
     }
 
     /// The long-running parts, in dependency order for a ServiceGroup.
-    public var services: [any Service] { [writer, dispatcher, scheduler] }
+    public var services: [any Service] { [writer, dispatcher, scheduler, checkpointer] }
 
     /// Brings the store in line with the current rulebook and arms the scheduler. Deadlines are derived
     /// again only when the rulebook, calendar or send hour changed since they were stored; otherwise start-up
@@ -216,4 +223,11 @@ public final class Engine: Sendable {
             at: wall.nowMillis(), uid: caller.uid, pid: caller.pid, caller: caller.name, action: action,
             citizen: citizen, outcome: outcome))
     }
+}
+
+/// A reference set once, after the closures that read it were made.
+final class Late<Value: Sendable>: Sendable {
+    private let stored = Mutex<Value?>(nil)
+    var value: Value? { stored.withLock { $0 } }
+    func set(_ value: Value) { stored.withLock { $0 = value } }
 }

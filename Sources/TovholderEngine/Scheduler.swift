@@ -115,13 +115,17 @@ public actor Scheduler: Service {
         let workflow = self.workflow
         let batchSize = self.batchSize
         var more = true
+        var queued = 0
         while more {
             let report = try await store.write { db in try workflow.fireDue(db, now: now, limit: batchSize) }
             more = report.more
+            queued += report.queued
             // Lateness counts until the notices are on disk, not only until the scheduler woke.
             record(report, now: now, committed: wall.nowMillis())
-            if report.queued > 0 { await onQueued() }
         }
+        // Delivery starts once everything due is queued: a dispatcher woken after each batch competed
+        // with the rest of a burst for the writer and the CPU (a Monday-morning burst took longer to queue).
+        if queued > 0 { await onQueued() }
         let earliest = try await store.writer.read { try Store.earliestTimer($0) }
         // A timer armed while firing may be earlier than what the query saw; keep the earlier.
         if let known = nextWake, known > now, let found = earliest { nextWake = min(known, found) } else { nextWake = earliest }
