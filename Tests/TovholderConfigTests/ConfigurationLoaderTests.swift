@@ -82,6 +82,7 @@ import TovholderCore
     @Test func brokenConfigurationsAreRefusedWithEveryProblem() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("t.toml").path
         try """
             [daemon]

@@ -19,6 +19,15 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 /// Today in Copenhagen, as the daemon sees it.
 func today() -> LocalDate { LocalTime.copenhagen.date(atMillis: Int64(Date().timeIntervalSince1970 * 1000)) }
 
+/// Every workspace lives under one directory per test process (short: a Unix socket path must fit in
+/// 108 bytes), removed when the process exits.
+let scratchRoot: URL = {
+    let root = URL(fileURLWithPath: "/tmp/tvh-\(getpid())")
+    try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: "/tmp/tvh-\(getpid())") }
+    return root
+}()
+
 /// A fresh state directory with a small configuration using the shipped rulebook.
 struct Workspace {
     let directory: URL
@@ -28,7 +37,7 @@ struct Workspace {
 
     init(extra: String = "") throws {
         // Short paths: a Unix socket path must fit in 108 bytes.
-        directory = URL(fileURLWithPath: "/tmp/tvh-\(UUID().uuidString.prefix(8))")
+        directory = scratchRoot.appendingPathComponent(String(UUID().uuidString.prefix(8)))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try """
             [daemon]

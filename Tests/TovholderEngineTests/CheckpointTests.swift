@@ -9,7 +9,7 @@ import TovholderStore
 /// Checkpoints run on their own connection, not in the commits that acknowledgements wait for.
 struct CheckpointTests {
     func scratch() throws -> (URL, Store) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID())")
+        let directory = scratchDirectory("ckpt")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return (directory, try Store.open(path: directory.appendingPathComponent("t.sqlite").path))
     }
@@ -27,7 +27,6 @@ struct CheckpointTests {
 
     @Test func commitsLeaveTheLogToTheCheckpointerWhichCopiesItIntoTheDatabase() async throws {
         let (directory, store) = try scratch()
-        defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("t.sqlite").path
         let pages = try await store.writer.write { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
         #expect(pages == Store.writerCheckpointPages)
@@ -42,7 +41,6 @@ struct CheckpointTests {
 
     @Test func theServiceCheckpointsEveryIntervalOfItsClock() async throws {
         let (directory, store) = try scratch()
-        defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("t.sqlite").path
         let clock = TestClock<Duration>()
         let service = Checkpointer(store: store, clock: clock, interval: .milliseconds(100), logger: Logger(label: "test"))

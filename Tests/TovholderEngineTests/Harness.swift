@@ -10,6 +10,17 @@ import TovholderCore
 @testable import TovholderEngine
 import TovholderStore
 
+/// Every test's scratch directory lives under one directory per test process, removed when it exits.
+let scratchRoot: URL = {
+    let root = URL(fileURLWithPath: "/tmp/tovholder-engine-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: "/tmp/tovholder-engine-tests-\(getpid())") }
+    return root
+}()
+
+/// A fresh directory for one test, under `scratchRoot`.
+func scratchDirectory(_ prefix: String) -> URL { scratchRoot.appendingPathComponent("\(prefix)-\(UUID())") }
+
 /// A wall clock the test moves, together with a TestClock, so the scheduler's sleeps and its idea of
 /// "now" stay in step.
 final class TestWall: WallClock {
@@ -55,7 +66,7 @@ final class Harness: Sendable {
         directory: URL? = nil, now: String, hour: Int = 12, rulebook: Rulebook = Harness.rulebook,
         spoolPath: String? = nil, maxAttempts: Int = 8
     ) async throws {
-        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID())")
+        let directory = directory ?? scratchDirectory("engine")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
         wall = TestWall(Self.time.millis(on: LocalDate(now)!, hour: hour))

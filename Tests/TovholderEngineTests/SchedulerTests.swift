@@ -93,7 +93,7 @@ import TovholderStore
     }
 
     @Test func afterDowntimeEachDeadlineSendsOnlyItsLatestMissedStage() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("downtime-\(UUID())")
+        let directory = scratchDirectory("downtime")
         let first = try await Harness(directory: directory, now: "2026-01-20")
         for index in 0..<20 { _ = try await first.add("C-\(index)", takeover: "2026-01-05") }
         await first.stop()
@@ -108,7 +108,7 @@ import TovholderStore
     }
 
     @Test func aFailingChannelIsRetriedWithBackoffThenMarkedFailed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fail-\(UUID())")
+        let directory = scratchDirectory("fail")
         let missing = directory.appendingPathComponent("no-such-dir/spool.jsonl").path
         let h = try await Harness(directory: directory, now: "2026-02-05", hour: 9, spoolPath: missing, maxAttempts: 3)
         defer { Task { await h.stop() } }

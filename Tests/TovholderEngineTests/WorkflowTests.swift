@@ -87,7 +87,7 @@ import TovholderStore
     }
 
     @Test func aRulebookChangeIsAppliedToStoredDeadlinesAtRecovery() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rb-\(UUID())")
+        let directory = scratchDirectory("rb")
         let first = try await Harness(directory: directory, now: "2026-01-20")
         _ = try await first.add("C-1", takeover: "2026-01-05")
         await first.stop()
