@@ -83,6 +83,8 @@ public struct Workflow: Sendable {
         report.more = due.count == limit
         let today = today(now)
         let firedAt = now.iso8601
+        // The outbox counter is written once per batch, not once per notice.
+        let tallies = Tallies()
         for (stored, caseworker) in due {
             let deadline = stored.deadline
             report.fired += 1
@@ -102,11 +104,12 @@ public struct Workflow: Sendable {
                         instance: deadline.instance, stage: stage.name, stageKind: stage.kind, due: deadline.due,
                         status: deadline.status(today: today), recipient: recipient, role: role, channel: channel,
                         firedAt: firedAt)
-                    if try Store.enqueue(db, notice, at: now) { report.queued += 1 }
+                    if try Store.enqueue(db, notice, at: now, tallies: tallies) { report.queued += 1 }
                 }
             }
             try Store.setTimer(db, deadline, lastStage: firing.send ?? stored.lastStage, nextFireAt: firing.next?.fireAt)
         }
+        try tallies.flush(db)
         return report
     }
 }

@@ -24,7 +24,7 @@ extension Store {
     /// Queues a notification for delivery. Returns false when its key was queued before (nothing changes):
     /// a firing repeated after a crash cannot queue a stage twice.
     @discardableResult
-    public static func enqueue(_ db: Database, _ notice: Notice, at millis: Int64) throws -> Bool {
+    public static func enqueue(_ db: Database, _ notice: Notice, at millis: Int64, tallies: Tallies? = nil) throws -> Bool {
         let payload = String(decoding: notice.jsonBytes, as: UTF8.self)
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
@@ -34,7 +34,7 @@ extension Store {
                 notice.recipient, notice.channel, payload, millis, millis,
             ])
         guard db.changesCount > 0 else { return false }
-        try bump(db, "outbox.pending", by: 1)
+        try bump(db, "outbox.pending", by: 1, into: tallies)
         return true
     }
 
