@@ -14,6 +14,10 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("bin-dir"), help: "Where tovholderd and tovholderctl are (a release build).") var binDir: String = ".build/release"
     @Option(name: .customLong("work-dir"), help: "Scratch directory (default: /tmp/tovholder-bench-SCALE).") var workDir: String?
     @Option(help: "Seconds of each paced load.") var seconds: Double = 10
+    @Option(help: "Which figures: all, main (import, memory, restart, ingestion, latencies) or timers (burst, lateness).")
+    var figures: Figures = .all
+
+    enum Figures: String, ExpressibleByArgument { case all, main, timers }
 
     var citizens: Int {
         switch scale.lowercased() {
@@ -36,10 +40,14 @@ struct Bench: ParsableCommand {
         let report = Report(scale: citizens)
         report.note("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB; work dir \(work.path)")
 
-        let main = try Stage(work: work.appendingPathComponent("main"), bins: bins, simulated: false, rulebook: nil)
-        try MainFigures(stage: main, citizens: citizens, seconds: seconds, report: report).run()
-        let timers = try Stage(work: work.appendingPathComponent("timers"), bins: bins, simulated: true, rulebook: Stage.probeRulebook)
-        try TimerFigures(stage: timers, burst: min(citizens, 100_000), report: report).run()
+        if figures != .timers {
+            let main = try Stage(work: work.appendingPathComponent("main"), bins: bins, simulated: false, rulebook: nil)
+            try MainFigures(stage: main, citizens: citizens, seconds: seconds, report: report).run()
+        }
+        if figures != .main {
+            let timers = try Stage(work: work.appendingPathComponent("timers"), bins: bins, simulated: true, rulebook: Stage.probeRulebook)
+            try TimerFigures(stage: timers, burst: min(citizens, 100_000), report: report).run()
+        }
         report.summary()
     }
 }
