@@ -23,7 +23,11 @@ public struct Checkpointer: Service {
             try await keepRunning("checkpoints", logger: logger, clock: clock) {
                 while !Task.isCancelled {
                     try await clock.sleep(for: interval)
-                    try await store.checkpoint()
+                    do {
+                        try await store.checkpoint()
+                    } catch where Task.isCancelled {
+                        return  // stopping: GRDB interrupts the checkpoint, which is no store error
+                    }
                 }
             }
         }

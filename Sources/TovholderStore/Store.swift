@@ -81,7 +81,13 @@ public struct Store: Sendable {
     @discardableResult
     public func checkpoint() async throws -> Int {
         guard let checkpointer else { return 0 }
-        return try await checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive).checkpointedFrameCount }
+        return try await checkpointer.writeWithoutTransaction { db in
+            do {
+                return try db.checkpoint(.passive).checkpointedFrameCount
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                return 0  // the writer is checkpointing past its own limit right now; the next round goes on
+            }
+        }
     }
 
     func migrate() throws {

@@ -40,7 +40,7 @@ import TovholderCore
         defer { restarted.stop() }
         for id in acknowledged {
             let shown = ctl(["citizen", "show", "K-\(id)", "--json"], socket: workspace.socket)
-            #expect(shown.status == 0, "acknowledged citizen K-\(id) was lost")
+            #expect(shown.status == 0, "acknowledged citizen K-\(id) was lost (exit \(shown.status): \(shown.err))")
             if shown.status != 0 { break }
             #expect(shown.out.contains("\"contract-signed\""))
         }
