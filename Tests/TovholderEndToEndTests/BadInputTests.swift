@@ -73,17 +73,10 @@ import TovholderCore
 
     @Test func aBrokenConfigurationIsNamedByFileLineAndKeyAndTheDaemonRefusesToStart() throws {
         let workspace = try Workspace(extra: "send-hour = 31\nsocket-path = \"x\"")
-        let check = Process()
-        check.executableURL = binaries.appendingPathComponent("tovholderd")
-        check.arguments = ["--check-config", workspace.config]
-        let pipe = Pipe()
-        check.standardError = pipe
-        try check.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 78)
-        #expect(text.contains("\(workspace.config):3: daemon.send-hour: 31 is out of range 0...23"))
-        #expect(text.contains("\(workspace.config):4: daemon.socket-path: unknown key"))
+        let check = run("tovholderd", ["--check-config", workspace.config])
+        #expect(check.status == 78)
+        #expect(check.err.contains("\(workspace.config):3: daemon.send-hour: 31 is out of range 0...23"))
+        #expect(check.err.contains("\(workspace.config):4: daemon.socket-path: unknown key"))
 
         let daemon = try DaemonProcess(workspace)
         #expect(daemon.wait() == 78)
@@ -91,25 +84,12 @@ import TovholderCore
         #expect(!FileManager.default.fileExists(atPath: workspace.socket))
     }
 
-    @Test func helpPrintsTheUsageAndAnUnknownOptionIsAUsageError() throws {
-        func daemon(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-            let process = Process()
-            process.executableURL = binaries.appendingPathComponent("tovholderd")
-            process.arguments = arguments
-            let (out, err) = (Pipe(), Pipe())
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text, error)
-        }
-        let help = try daemon(["--help"])
+    @Test func helpPrintsTheUsageAndAnUnknownOptionIsAUsageError() {
+        let help = run("tovholderd", ["--help"])
         #expect(help.status == 0)
         #expect(help.out.contains("USAGE: tovholderd"))
         #expect(help.out.contains("--check-config"))
-        let unknown = try daemon(["--no-such-option"])
+        let unknown = run("tovholderd", ["--no-such-option"])
         #expect(unknown.status == 2)
         #expect(unknown.err.contains("Unknown option '--no-such-option'"))
     }

@@ -65,15 +65,13 @@ struct Workspace {
     }
 }
 
-/// Runs tovholderctl and returns its exit status and output.
-@discardableResult
-func ctl(_ arguments: [String], socket: String) -> (status: Int32, out: String, err: String) {
+/// Runs one of the built binaries (`tovholderd`, `tovholderctl`) to its end and returns its exit status
+/// and output; `environment` is added to the test's own.
+func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, out: String, err: String) {
     let process = Process()
-    process.executableURL = binaries.appendingPathComponent("tovholderctl")
+    process.executableURL = binaries.appendingPathComponent(binary)
     process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["TOVHOLDER_SOCKET"] = socket
-    process.environment = env
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -83,6 +81,12 @@ func ctl(_ arguments: [String], socket: String) -> (status: Int32, out: String, 
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs tovholderctl and returns its exit status and output.
+@discardableResult
+func ctl(_ arguments: [String], socket: String) -> (status: Int32, out: String, err: String) {
+    run("tovholderctl", arguments, environment: ["TOVHOLDER_SOCKET": socket])
 }
 
 /// `tovholderctl --json …` decoded.
