@@ -31,9 +31,9 @@ public actor Dispatcher: Service {
     public init(
         store: Store, channels: [any NotificationChannel], clock: any Clock<Duration>, wall: any WallClock,
         logger: Logger, maxAttempts: Int = 8, retrySeconds: Int = 30, batchSize: Int = 5000,
-        maxSleep: Duration = .seconds(30), perform: Perform? = nil
+        maxSleep: Duration = .seconds(30), perform: @escaping Perform
     ) {
-        self.perform = perform ?? { body in try await store.write(body) }
+        self.perform = perform
         self.maxSleepMillis = maxSleep.components.seconds * 1000
         self.store = store
         self.channels = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
