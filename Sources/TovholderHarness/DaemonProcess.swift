@@ -99,6 +99,19 @@ public final class DaemonProcess {
         }
         return (field("VmRSS:"), field("VmHWM:"))
     }
+
+    /// Processor time the daemon has used so far (user and system, all threads), in seconds, from
+    /// /proc/PID/stat; the difference over a load divided by its operations is the daemon's cost per
+    /// operation, steadier than any latency on a shared machine.
+    public var cpuSeconds: Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return 0 }
+        // After "pid (comm)": state is field 3, utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
 }
 
 /// A failure of the harness, with a sentence.

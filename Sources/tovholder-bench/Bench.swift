@@ -74,6 +74,13 @@ final class Report {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
+    /// The daemon's processor time per operation, in microseconds: `cpu` seconds over `operations`. Steady
+    /// where latencies are not, so it shows a regression at 10k without the long runs.
+    func cost(_ name: String, cpu: Double, operations: Int) {
+        guard operations > 0 else { return }
+        figure(name, cpu * 1_000_000 / Double(operations), "us")
+    }
+
     func summary() {
         let failed = lines.filter { $0.hasSuffix("pass=no") }.count
         let checked = lines.filter { $0.contains(" pass=") }.count

@@ -91,7 +91,7 @@ enum Load {
     /// Sustained ingestion: `connections` clients each keep up to `window` event.record requests in flight
     /// for `seconds`. Returns acknowledged events per second and how many were refused.
     static func ingest(socket: String, citizens: [String], date: String, seconds: Double, connections: Int = 8, window: Int = 256)
-        throws -> (rate: Double, failed: Int)
+        throws -> (rate: Double, acknowledged: Int, failed: Int)
     {
         let clients = try (0..<connections).map { _ in try LoadConnection(socket: socket) }
         var failed = 0
@@ -125,7 +125,7 @@ enum Load {
                 }
             }
         }
-        return (Double(acknowledged) / (now() - start), failed)
+        return (Double(acknowledged) / (now() - start), acknowledged, failed)
     }
 
     /// Paced requests: `clients` connections together send `rate` requests per second for `seconds`, each

@@ -18,6 +18,7 @@ struct MainFigures {
         report.note("generated \(citizens) citizens with \(data.events) events in \(String(format: "%.1f", Date().timeIntervalSince(generated))) s")
 
         try stage.start()
+        let importCPU = stage.cpu
         let importStart = Date()
         let (status, output) = try stage.ctl(["import", csv, "--batch-size", "2000", "--json"])
         let importSeconds = Date().timeIntervalSince(importStart)
@@ -25,11 +26,13 @@ struct MainFigures {
         report.figure("import_seconds", importSeconds, "s", "<=", 60 * Double(citizens) / 1_000_000)
         report.figure("import_citizens_per_second", Double(citizens) / importSeconds, "citizens/s")
         report.figure("import_events_per_second", Double(data.events) / importSeconds, "events/s")
+        report.cost("import_cpu_us_per_citizen", cpu: stage.cpu - importCPU, operations: citizens)
         let loaded = try stage.status()
         let deadlines = (loaded["deadlines"] as? [String: Int] ?? [:]).values.reduce(0, +)
         let armed = ((loaded["deadlines"] as? [String: Int])?["pending"] ?? 0) + ((loaded["deadlines"] as? [String: Int])?["overdue"] ?? 0)
         report.note("store: \(loaded["citizens"] ?? 0) citizens, \(loaded["events"] ?? 0) events, \(deadlines) deadlines (\(armed) open)")
         report.figure("rss_after_import_mib", Double(stage.daemon!.memory.peak) / 1_048_576, "MiB", "<=", 1024)
+        report.figure("store_bytes_per_citizen", Double(stage.storeBytes) / Double(citizens), "bytes")
         try drainCatchUp()
 
         // Restart: process start to READY=1, three times.
@@ -41,24 +44,30 @@ struct MainFigures {
         report.figure("restart_to_ready_seconds", restarts.sorted()[1], "s", "<=", 1)
         _ = try stage.status()
         report.figure("rss_loaded_mib", Double(stage.daemon!.memory.resident) / 1_048_576, "MiB", "<=", 1024)
+        report.figure("rss_loaded_bytes_per_citizen", Double(stage.daemon!.memory.resident) / Double(citizens), "bytes")
 
         // Sustained durable ingestion.
+        var cpu = stage.cpu
         let ingest = try Load.ingest(socket: stage.socket, citizens: data.open, date: today.description, seconds: seconds)
         report.figure("ingest_events_per_second", ingest.rate, "events/s", ">=", 50_000)
+        report.cost("ingest_cpu_us_per_event", cpu: stage.cpu - cpu, operations: ingest.acknowledged)
         if ingest.failed > 0 { report.note("ingestion: \(ingest.failed) requests refused") }
 
         // Single events at 1,000/s: four clients at 250/s each, each sending one event and waiting for its
         // acknowledgement (one client cannot reach 1,000/s once an fsync takes about a millisecond).
         let open = data.open
+        cpu = stage.cpu
         let single = try Load.paced(socket: stage.socket, clients: 4, rate: 1000, seconds: seconds) { c, i in
             #"{"v":1,"op":"event.record","params":{"citizen":"\#(open[(i * 7919 + c * 104_729) % open.count])","kind":"conversation-held","date":"\#(today)"}}"#
         }
         report.figure("ack_latency_p50_ms", single.latencies.percentile(50) / 1000, "ms")
         report.figure("ack_latency_p99_ms", single.latencies.percentile(99) / 1000, "ms", "<=", 5)
         report.figure("ack_rate_reached", single.achieved, "events/s")
+        report.cost("ack_cpu_us_per_event", cpu: stage.cpu - cpu, operations: single.latencies.samples.count)
 
         // status and citizen show at 5,000 requests/s from 16 clients.
         let count = citizens
+        cpu = stage.cpu
         let queries = try Load.paced(socket: stage.socket, clients: 16, rate: 5000, seconds: seconds) { c, i in
             (i + c) % 2 == 0 ? #"{"v":1,"op":"status"}"#
                 : #"{"v":1,"op":"citizen.show","params":{"id":"\#(DataSet.id((i * 104_729 + c) % count))"}}"#
@@ -66,6 +75,7 @@ struct MainFigures {
         report.figure("query_latency_p50_ms", queries.latencies.percentile(50) / 1000, "ms")
         report.figure("query_latency_p99_ms", queries.latencies.percentile(99) / 1000, "ms", "<=", 1)
         report.figure("query_rate_reached", queries.achieved, "requests/s", ">=", 4750)
+        report.cost("query_cpu_us_per_request", cpu: stage.cpu - cpu, operations: queries.latencies.samples.count)
         report.figure("rss_after_load_mib", Double(stage.daemon!.memory.peak) / 1_048_576, "MiB", "<=", 1024)
         stage.stop()
     }
@@ -76,6 +86,7 @@ struct MainFigures {
     func drainCatchUp() throws {
         func pending() throws -> Int { (try stage.status()["outbox"] as? [String: Int])?["pending"] ?? 0 }
         let start = Date()
+        let cpu = stage.cpu
         let backlog = try pending()
         var left = backlog
         while left > 0, Date().timeIntervalSince(start) < 3600 {
@@ -85,6 +96,9 @@ struct MainFigures {
         let seconds = Date().timeIntervalSince(start)
         guard left == 0 else { throw HarnessError("\(left) catch-up notices still undelivered after \(Int(seconds)) s") }
         report.note("\(backlog) catch-up notices waited for delivery after the import; delivered in \(String(format: "%.1f", seconds)) s")
-        if backlog >= 1000 { report.figure("catchup_delivered_per_second", Double(backlog) / seconds, "notices/s") }
+        if backlog >= 1000 {
+            report.figure("catchup_delivered_per_second", Double(backlog) / seconds, "notices/s")
+            report.cost("catchup_cpu_us_per_notice", cpu: stage.cpu - cpu, operations: backlog)
+        }
     }
 }

@@ -68,6 +68,17 @@ final class Stage {
         throw HarnessError("tovholderd sent no READY=1: \(process.output)")
     }
 
+    /// The daemon's processor time so far, in seconds.
+    var cpu: Double { daemon?.cpuSeconds ?? 0 }
+
+    /// Bytes of the store on disk: the database file and its write-ahead log.
+    var storeBytes: Int {
+        ["tovholder.sqlite", "tovholder.sqlite-wal"].reduce(0) { total, name in
+            let path = work.appendingPathComponent(name).path
+            return total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        }
+    }
+
     func stop() {
         daemon?.stop()
         daemon = nil

@@ -31,6 +31,7 @@ struct TimerFigures {
         // Move the clock to half a second before Monday 08:00 and wait for every notice to be queued.
         let instant = time.millis(on: monday, hour: 8)
         let lead = 0.5
+        let cpu = stage.cpu
         _ = try stage.request(#"{"v":1,"op":"clock.set","params":{"nowMillis":\#(instant - Int64(lead * 1000))}}"#)
         let due = Date().addingTimeInterval(lead)
         var queued = 0
@@ -43,6 +44,7 @@ struct TimerFigures {
         let burstSeconds = Date().timeIntervalSince(due)
         guard queued >= burst else { throw HarnessError("only \(queued) of \(burst) notices were queued") }
         report.figure("burst_\(burst)_queued_seconds", burstSeconds, "s", "<=", Double(burst) / 100_000)
+        report.cost("burst_cpu_us_per_timer", cpu: stage.cpu - cpu, operations: burst)
 
         // Isolated timers under load: a fresh process (fresh lateness statistics), one probe deadline on each
         // of 250 working days after the burst (so that p99 is the third-worst, not the second-worst of a
