@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Logging
 import ServiceLifecycle
@@ -9,6 +10,11 @@ import TovholderStore
 /// batch (group commit): one fsync covers many acknowledgements, and a command is acknowledged only after
 /// its transaction is on disk. Each command runs in its own savepoint, so one refused command never
 /// touches another. Audit lines for reads ride along in the next batch.
+///
+/// The writer is a thread of its own, woken through a condition variable, that writes through GRDB's
+/// synchronous API (which runs the transaction on the calling thread). As a task, every batch cost
+/// several thread wake-ups (the task, GRDB's queue and back, the scheduler actor), and on this VM each
+/// wake-up is an expensive futex call.
 public final class CommandWriter: Service, Sendable {
     enum Work: Sendable {
         case command(Command, Caller, Ticket)
@@ -21,34 +27,96 @@ public final class CommandWriter: Service, Sendable {
         case task(@Sendable (Database) throws -> Void, CheckedContinuation<Void, any Error>)
     }
 
-    struct Queue {
-        var items: [Work] = []
-        var closed = false
+    /// The queue between the connections and the writer thread, guarded by its condition variable.
+    final class WorkQueue: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var items: [Work] = []
+        private var closed = false
+        /// The writer should look at the queue: work arrived, or queued read audits are due.
+        private var wake = false
         /// A wake-up for queued read audits is pending.
-        var auditFlushPending = false
+        private var auditFlushPending = false
+
+        private func locked<T>(_ body: () -> T) -> T {
+            condition.lock()
+            defer { condition.unlock() }
+            return body()
+        }
+
+        /// Queues work and wakes the writer; false once the writer has stopped taking work.
+        func push(_ work: Work) -> Bool {
+            locked {
+                guard !closed else { return false }
+                items.append(work)
+                wake = true
+                condition.signal()
+                return true
+            }
+        }
+
+        /// Queues a read audit without waking the writer; true when the caller should arrange a wake-up.
+        func pushAudit(_ entry: AuditEntry) -> Bool {
+            locked {
+                items.append(.audit(entry))
+                defer { auditFlushPending = true }
+                return !auditFlushPending
+            }
+        }
+
+        func ring() {
+            locked {
+                wake = true
+                condition.signal()
+            }
+        }
+
+        /// Stops taking work; what is queued is still handed out.
+        func close() {
+            locked {
+                closed = true
+                condition.signal()
+            }
+        }
+
+        /// Waits until there is reason to look, then returns the next transaction's work; empty once the
+        /// queue is closed and drained.
+        func next() -> [Work] {
+            locked {
+                while !wake || items.isEmpty {
+                    if closed { break }
+                    condition.wait()
+                }
+                let (batch, rest) = CommandWriter.nextBatch(items)
+                items = rest
+                if items.isEmpty {
+                    auditFlushPending = false
+                    wake = false
+                }
+                return batch
+            }
+        }
     }
 
     let store: Store
     let workflow: Workflow
     let wall: any WallClock
     let logger: Logger
-    let onTimerArmed: @Sendable (Int64) async -> Void
-    private let queue = Mutex(Queue())
-    private let wake: AsyncStream<Void>
-    private let wakeContinuation: AsyncStream<Void>.Continuation
+    let onTimerArmed: @Sendable (Int64) -> Void
+    private let queue = WorkQueue()
     /// At most this many commands per transaction.
     static let maxBatch = 2000
 
+    /// `onTimerArmed` is called on the writer thread after a commit, before its acknowledgements, with the
+    /// earliest timer the batch armed; it must not block.
     public init(
         store: Store, workflow: Workflow, wall: any WallClock, logger: Logger,
-        onTimerArmed: @escaping @Sendable (Int64) async -> Void
+        onTimerArmed: @escaping @Sendable (Int64) -> Void
     ) {
         self.store = store
         self.workflow = workflow
         self.wall = wall
         self.logger = logger
         self.onTimerArmed = onTimerArmed
-        (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Applies a command durably and returns its result (the citizen as it now stands, or an import summary).
@@ -64,16 +132,7 @@ public final class CommandWriter: Service, Sendable {
         return ticket
     }
 
-    /// Queues work and wakes the writer; false once the writer has stopped taking work.
-    private func push(_ work: Work) -> Bool {
-        let accepted = queue.withLock { queue -> Bool in
-            guard !queue.closed else { return false }
-            queue.items.append(work)
-            return true
-        }
-        if accepted { wakeContinuation.yield() }
-        return accepted
-    }
+    private func push(_ work: Work) -> Bool { queue.push(work) }
 
     /// Read audits wait at most this long for a batch to ride in, so that reads do not each cost a commit.
     static let auditDelay = Duration.milliseconds(50)
@@ -81,16 +140,11 @@ public final class CommandWriter: Service, Sendable {
     /// Records a read in the audit trail. It is written with the next batch of changes, or on its own
     /// within `auditDelay`; `flush()` waits for it.
     public func audit(_ entry: AuditEntry) {
-        let schedule = queue.withLock { queue -> Bool in
-            queue.items.append(.audit(entry))
-            defer { queue.auditFlushPending = true }
-            return !queue.auditFlushPending
-        }
-        guard schedule else { return }
-        let wake = wakeContinuation
+        guard queue.pushAudit(entry) else { return }
+        let queue = self.queue
         Task {
             try? await Task.sleep(for: Self.auditDelay)
-            wake.yield()
+            queue.ring()
         }
     }
 
@@ -113,24 +167,26 @@ public final class CommandWriter: Service, Sendable {
     }
 
     public func run() async throws {
-        for await _ in wake.cancelOnGracefulShutdown() {
-            await drain()
+        async let stopped: Void = withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                serve()
+                done.resume()
+            }
+            thread.name = "tovholder-writer"
+            thread.start()
         }
-        queue.withLock { $0.closed = true }
-        await drain()
+        try? await gracefulShutdown()
+        // Everything queued before the close is still applied; what comes after is refused.
+        queue.close()
+        await stopped
     }
 
-    /// Applies everything queued, in batches, until the queue is empty.
-    func drain() async {
+    /// The writer thread: applies batches until the queue is closed and empty.
+    func serve() {
         while true {
-            let batch = queue.withLock { queue -> [Work] in
-                let (batch, rest) = Self.nextBatch(queue.items)
-                queue.items = rest
-                if queue.items.isEmpty { queue.auditFlushPending = false }
-                return batch
-            }
+            let batch = queue.next()
             if batch.isEmpty { return }
-            await apply(batch)
+            apply(batch)
         }
     }
 
@@ -159,14 +215,14 @@ public final class CommandWriter: Service, Sendable {
         return (batch, rest)
     }
 
-    func apply(_ batch: [Work]) async {
+    func apply(_ batch: [Work]) {
         let now = wall.nowMillis()
         let workflow = self.workflow
         typealias Outcome = Result<CommandResult, any Error>
         var outcomes: [Outcome?]
         do {
             let earliest: Int64?
-            (outcomes, earliest) = try await store.write { db -> ([Outcome?], Int64?) in
+            (outcomes, earliest) = try store.writeNow { db -> ([Outcome?], Int64?) in
                 var outcomes: [Outcome?] = []
                 var earliest: Int64?
                 // Counts and tallies of the commands kept, written once per key before the commit.
@@ -222,7 +278,7 @@ public final class CommandWriter: Service, Sendable {
                 return (outcomes, earliest)
             }
             // The scheduler hears of new timers before anyone hears "done".
-            if let earliest { await onTimerArmed(earliest) }
+            if let earliest { onTimerArmed(earliest) }
         } catch {
             logger.error("store write failed; batch refused", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
             let refused = Outcome.failure(EngineError.storage("the store could not save the change: \(error)"))

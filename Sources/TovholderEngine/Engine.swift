@@ -35,7 +35,7 @@ public final class Engine: Sendable {
         let armed = Late<Scheduler>()
         let writer = CommandWriter(
             store: store, workflow: workflow, wall: wall, logger: logger,
-            onTimerArmed: { await armed.value?.timerArmed(at: $0) })
+            onTimerArmed: { armed.value?.timerArmed(at: $0) })
         let dispatcher = Dispatcher(
             store: store, channels: channels, clock: clock, wall: wall, logger: logger, maxAttempts: maxAttempts,
             retrySeconds: retrySeconds, maxSleep: replanEvery, perform: { try await writer.perform($0) })

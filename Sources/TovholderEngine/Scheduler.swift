@@ -76,15 +76,28 @@ public actor Scheduler: Service {
         nextWake = try await store.writer.read { try Store.earliestTimer($0) }
     }
 
-    /// A timer was armed at `at`; wake early if it is the new earliest.
-    public func timerArmed(at: Int64) {
-        if nextWake == nil || at < nextWake! {
-            nextWake = at
-            alarm.ring()
-        }
+    /// Timers armed since the loop last looked: the earliest of them. Written by the command writer's
+    /// thread without waiting for the actor; the loop takes it in before every decision.
+    private nonisolated let armed = Mutex<Int64?>(nil)
+
+    /// A timer was armed at `at`; wake early if it is the new earliest. Does not wait for the actor: the
+    /// writer calls it between a commit and its acknowledgements.
+    public nonisolated func timerArmed(at: Int64) {
+        armed.withLock { $0 = min($0 ?? at, at) }
+        let earlier = published.withLock { $0.next.map { at < $0 } ?? true }
+        if earlier { alarm.ring() }
     }
 
-    public var next: Int64? { nextWake }
+    /// Takes in the timers armed since the last look.
+    private func takeArmed() {
+        guard let at = armed.withLock({ value in defer { value = nil }; return value }) else { return }
+        if nextWake == nil || at < nextWake! { nextWake = at }
+    }
+
+    public var next: Int64? {
+        takeArmed()
+        return nextWake
+    }
 
     /// The earliest armed timer and the firing statistics, as last published.
     public nonisolated var snapshot: (next: Int64?, stats: Stats) { published.withLock { $0 } }
@@ -100,6 +113,7 @@ public actor Scheduler: Service {
 
     func loop() async throws {
         while !Task.isCancelled {
+            takeArmed()
             let now = wall.nowMillis()
             if let wake = nextWake, wake <= now {
                 try await fireDue(now: now)
@@ -126,9 +140,8 @@ public actor Scheduler: Service {
         // Delivery starts once everything due is queued: a dispatcher woken after each batch competed
         // with the rest of a burst for the writer and the CPU (a Monday-morning burst took longer to queue).
         if queued > 0 { await onQueued() }
-        let earliest = try await store.writer.read { try Store.earliestTimer($0) }
-        // A timer armed while firing may be earlier than what the query saw; keep the earlier.
-        if let known = nextWake, known > now, let found = earliest { nextWake = min(known, found) } else { nextWake = earliest }
+        // A timer armed while this query runs is in `armed`, taken in by the loop before it sleeps.
+        nextWake = try await store.writer.read { try Store.earliestTimer($0) }
     }
 
     private func record(_ report: Workflow.FireReport, now: Int64, committed: Int64) {

@@ -26,6 +26,13 @@ public struct Store: Sendable {
         return try await writer.write(body)
     }
 
+    /// The same, blocking the calling thread: for the command writer's own thread, never for a task or an
+    /// event loop. GRDB runs the transaction on the calling thread, so no thread is woken for it.
+    public func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
+        defer { generation.advance() }
+        return try writer.write(body)
+    }
+
     /// Opens (creating if needed) the store at `path` and migrates it.
     public static func open(path: String, synchronous: String = "full") throws -> Store {
         var configuration = Configuration()
