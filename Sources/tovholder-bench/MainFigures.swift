@@ -32,7 +32,6 @@ struct MainFigures {
         let armed = ((loaded["deadlines"] as? [String: Int])?["pending"] ?? 0) + ((loaded["deadlines"] as? [String: Int])?["overdue"] ?? 0)
         report.note("store: \(loaded["citizens"] ?? 0) citizens, \(loaded["events"] ?? 0) events, \(deadlines) deadlines (\(armed) open)")
         report.figure("rss_after_import_mib", Double(stage.daemon!.memory.peak) / 1_048_576, "MiB", "<=", 1024)
-        report.figure("store_bytes_per_citizen", Double(stage.storeBytes) / Double(citizens), "bytes")
         try drainCatchUp()
 
         // Restart: process start to READY=1, three times.
@@ -42,6 +41,8 @@ struct MainFigures {
             restarts.append(try stage.start())
         }
         report.figure("restart_to_ready_seconds", restarts.sorted()[1], "s", "<=", 1)
+        // After the restarts the checkpoints have copied the log into the database file.
+        report.figure("store_bytes_per_citizen", Double(stage.storeBytes) / Double(citizens), "bytes")
         _ = try stage.status()
         report.figure("rss_loaded_mib", Double(stage.daemon!.memory.resident) / 1_048_576, "MiB", "<=", 1024)
         report.figure("rss_loaded_bytes_per_citizen", Double(stage.daemon!.memory.resident) / Double(citizens), "bytes")

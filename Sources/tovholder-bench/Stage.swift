@@ -71,12 +71,10 @@ final class Stage {
     /// The daemon's processor time so far, in seconds.
     var cpu: Double { daemon?.cpuSeconds ?? 0 }
 
-    /// Bytes of the store on disk: the database file and its write-ahead log.
+    /// Bytes of the database file (the log holds copies of recent pages, not more data).
     var storeBytes: Int {
-        ["tovholder.sqlite", "tovholder.sqlite-wal"].reduce(0) { total, name in
-            let path = work.appendingPathComponent(name).path
-            return total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
-        }
+        let path = work.appendingPathComponent("tovholder.sqlite").path
+        return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
 
     func stop() {
