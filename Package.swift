@@ -38,7 +38,11 @@ let package = Package(
         ),
         .target(
             name: "TovholderStore",
-            dependencies: ["TovholderCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "TovholderCore", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for binding the hot inserts and updates without GRDB's argument arrays.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: settings
         ),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),

@@ -28,9 +28,10 @@ public struct AuditEntry: Sendable, Hashable {
 
 extension Store {
     public static func appendAudit(_ db: Database, _ entry: AuditEntry) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO audit(at, uid, pid, caller, action, citizen, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [entry.at, entry.uid, entry.pid, entry.caller, entry.action, entry.citizen, entry.outcome])
+        try run(
+            db.cachedStatement(sql: """
+                INSERT INTO audit(at, uid, pid, caller, action, citizen, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """), db, entry.at, entry.uid, entry.pid, entry.caller, entry.action, entry.citizen, entry.outcome)
     }
 
     /// The newest entries first, optionally for one citizen.

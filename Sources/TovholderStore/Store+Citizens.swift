@@ -4,16 +4,15 @@ import TovholderCore
 extension Store {
     /// Adds a citizen; a duplicate id is a conflict and changes nothing.
     public static func addCitizen(_ db: Database, _ citizen: Citizen, at millis: Int64, tallies: Tallies? = nil) throws {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM citizen WHERE id = ?", arguments: [citizen.id.rawValue]) == true {
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM citizen WHERE id = ?"), arguments: [citizen.id.rawValue]) == true {
             throw DomainError.conflict("citizen \(citizen.id) exists already")
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO citizen(id, caseworker, takeover, visitation, track, household, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                citizen.id.rawValue, citizen.caseworker, citizen.takeover.description,
-                citizen.visitation?.description, citizen.track?.rawValue, citizen.household, millis,
-            ])
+        try run(
+            db.cachedStatement(sql: """
+                INSERT INTO citizen(id, caseworker, takeover, visitation, track, household, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """), db, citizen.id.rawValue, citizen.caseworker, citizen.takeover.description,
+            citizen.visitation?.description, citizen.track?.rawValue, citizen.household, millis)
         try bump(db, "citizens", by: 1, into: tallies)
     }
 
@@ -61,9 +60,10 @@ extension Store {
         _ db: Database, citizen: CitizenID, kind: EventKind, date: LocalDate, offer: OfferKind?, at millis: Int64,
         by caller: String, tallies: Tallies? = nil
     ) throws -> CaseEvent {
-        try db.cachedStatement(sql: """
-            INSERT INTO event(citizen, kind, date, offer, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [citizen.rawValue, kind.rawValue, date.description, offer?.rawValue, millis, caller])
+        try run(
+            db.cachedStatement(sql: """
+                INSERT INTO event(citizen, kind, date, offer, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?)
+                """), db, citizen.rawValue, kind.rawValue, date.description, offer?.rawValue, millis, caller)
         try bump(db, "events", by: 1, into: tallies)
         return CaseEvent(sequence: db.lastInsertedRowID, kind: kind, date: date, offer: offer)
     }

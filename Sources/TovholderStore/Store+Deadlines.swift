@@ -71,16 +71,15 @@ extension Store {
             if let previous { try tally(db, previous.deadline, by: -1, into: tallies) }
             try tally(db, item.deadline, by: 1, into: tallies)
             let d = item.deadline
-            try upsert.execute(arguments: [
-                d.citizen.rawValue, d.rule, d.instance, d.ruleVersion?.description, d.triggerDate.description,
+            try run(
+                upsert, db, d.citizen.rawValue, d.rule, d.instance, d.ruleVersion?.description, d.triggerDate.description,
                 d.due.description, d.state.rawValue, d.closedOn?.description, d.progress, d.required, d.suspendedDays,
-                item.lastStage, item.nextFireAt,
-            ])
+                item.lastStage, item.nextFireAt)
         }
         let delete = try db.cachedStatement(sql: "DELETE FROM deadline WHERE citizen = ? AND rule = ? AND instance = ?")
         for (key, item) in old where !kept.contains(key) {
             try tally(db, item.deadline, by: -1, into: tallies)
-            try delete.execute(arguments: [citizen.rawValue, item.deadline.rule, item.deadline.instance])
+            try run(delete, db, citizen.rawValue, item.deadline.rule, item.deadline.instance)
         }
     }
 
@@ -96,9 +95,10 @@ extension Store {
 
     /// Records that stages up to `lastStage` were sent and arms the next one.
     public static func setTimer(_ db: Database, _ deadline: Deadline, lastStage: Int, nextFireAt: Int64?) throws {
-        try db.cachedStatement(sql: """
-            UPDATE deadline SET last_stage = ?, next_fire_at = ? WHERE citizen = ? AND rule = ? AND instance = ?
-            """).execute(arguments: [lastStage, nextFireAt, deadline.citizen.rawValue, deadline.rule, deadline.instance])
+        try run(
+            db.cachedStatement(sql: """
+                UPDATE deadline SET last_stage = ?, next_fire_at = ? WHERE citizen = ? AND rule = ? AND instance = ?
+                """), db, lastStage, nextFireAt, deadline.citizen.rawValue, deadline.rule, deadline.instance)
     }
 
     /// The earliest armed timer.
@@ -166,10 +166,11 @@ extension Store {
     }
 
     static func writeTally(_ db: Database, _ bucket: Tallies.Bucket, by delta: Int) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO deadline_tally(state, due, late, n) VALUES (?, ?, ?, ?)
-            ON CONFLICT(state, due, late) DO UPDATE SET n = n + excluded.n
-            """).execute(arguments: [bucket.state, bucket.due, bucket.late, delta])
+        try run(
+            db.cachedStatement(sql: """
+                INSERT INTO deadline_tally(state, due, late, n) VALUES (?, ?, ?, ?)
+                ON CONFLICT(state, due, late) DO UPDATE SET n = n + excluded.n
+                """), db, bucket.state, bucket.due, bucket.late, delta)
     }
 
     /// Every citizen id, in order, for re-deriving after a rulebook change.

@@ -26,13 +26,12 @@ extension Store {
     @discardableResult
     public static func enqueue(_ db: Database, _ notice: Notice, at millis: Int64, tallies: Tallies? = nil) throws -> Bool {
         let payload = String(decoding: notice.jsonBytes, as: UTF8.self)
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                notice.key, notice.citizen, notice.rule, notice.stage,
-                notice.recipient, notice.channel, payload, millis, millis,
-            ])
+        try run(
+            db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """), db,
+            notice.key, notice.citizen, notice.rule, notice.stage, notice.recipient, notice.channel, payload, millis, millis)
         guard db.changesCount > 0 else { return false }
         try bump(db, "outbox.pending", by: 1, into: tallies)
         return true
@@ -66,7 +65,7 @@ extension Store {
             """)
         var changed = 0
         for id in ids {
-            try statement.execute(arguments: [millis, id])
+            try run(statement, db, millis, id)
             changed += db.changesCount
         }
         try bump(db, "outbox.pending", by: -changed)

@@ -211,7 +211,7 @@ public struct Store: Sendable {
             tallies.counters[name, default: 0] += delta
             return
         }
-        try db.cachedStatement(sql: "UPDATE counter SET n = n + ? WHERE name = ?").execute(arguments: [delta, name])
+        try run(db.cachedStatement(sql: "UPDATE counter SET n = n + ? WHERE name = ?"), db, delta, name)
     }
 
     public static func counter(_ db: Database, _ name: String) throws -> Int {
