@@ -17,19 +17,11 @@ extension Store {
     }
 
     public static func citizen(_ db: Database, _ id: CitizenID) throws -> Citizen? {
-        try all(db.cachedStatement(sql: "SELECT \(citizenColumns) FROM citizen WHERE id = ?"), [id.rawValue], citizen(from:)).first
+        try rows(db.cachedStatement(sql: "SELECT \(citizenColumns) FROM citizen WHERE id = ?"), db, id.rawValue, as: citizen(from:)).first
     }
 
     /// The columns `citizen(from:)` reads, in its order.
     static let citizenColumns = "id, caseworker, takeover, visitation, track, household"
-
-    /// Every row of a statement, read in place (no copy of each row) and transformed.
-    static func all<T>(_ statement: Statement, _ arguments: StatementArguments, _ transform: (Row) -> T) throws -> [T] {
-        var result: [T] = []
-        let rows = try Row.fetchCursor(statement, arguments: arguments)
-        while let row = try rows.next() { result.append(transform(row)) }
-        return result
-    }
 
     /// Citizens in id order, optionally of one caseworker, after `after` (for paging).
     public static func citizens(_ db: Database, caseworker: String?, after: String?, limit: Int) throws -> [Citizen] {
@@ -41,16 +33,16 @@ extension Store {
         }
         sql += " ORDER BY id LIMIT ?"
         arguments += [limit]
-        return try all(db.makeStatement(sql: sql), arguments, citizen(from:))
+        return try rows(db.makeStatement(sql: sql), db, arguments: arguments, as: citizen(from:))
     }
 
     public static func citizenCount(_ db: Database) throws -> Int { try counter(db, "citizens") }
 
-    static func citizen(from row: Row) -> Citizen {
+    static func citizen(from row: Columns) throws -> Citizen {
         Citizen(
-            id: CitizenID(trusted: row[0]), caseworker: row[1], takeover: LocalDate(row[2] as String)!,
-            visitation: (row[3] as String?).flatMap { LocalDate($0) },
-            track: (row[4] as String?).flatMap(Track.init(rawValue:)), household: row[5])
+            id: CitizenID(trusted: row.text(0)), caseworker: row.text(1), takeover: try row.date(2),
+            visitation: try row.optionalDate(3), track: try row.optionalValue(4, as: Track.self),
+            household: row.optionalText(5))
     }
 
     // MARK: Events
@@ -70,13 +62,10 @@ extension Store {
 
     /// A citizen's events in recording order.
     public static func events(_ db: Database, citizen: CitizenID) throws -> [CaseEvent] {
-        try all(
-            db.cachedStatement(sql: "SELECT seq, kind, date, offer FROM event WHERE citizen = ? ORDER BY seq"),
-            [citizen.rawValue]
-        ) { row in
+        try rows(db.cachedStatement(sql: "SELECT seq, kind, date, offer FROM event WHERE citizen = ? ORDER BY seq"), db, citizen.rawValue) {
             CaseEvent(
-                sequence: row[0], kind: EventKind(rawValue: row[1])!, date: LocalDate(row[2] as String)!,
-                offer: (row[3] as String?).flatMap(OfferKind.init(rawValue:)))
+                sequence: $0.int64(0), kind: try $0.value(1, as: EventKind.self), date: try $0.date(2),
+                offer: try $0.optionalValue(3, as: OfferKind.self))
         }
     }
 

@@ -44,9 +44,9 @@ extension Store {
         """
 
     public static func deadlines(_ db: Database, citizen: CitizenID) throws -> [StoredDeadline] {
-        try all(
+        try rows(
             db.cachedStatement(sql: "SELECT \(deadlineColumns) FROM deadline WHERE citizen = ? ORDER BY trigger_date, rule, instance"),
-            [citizen.rawValue], storedDeadline(from:))
+            db, citizen.rawValue, as: storedDeadline(from:))
     }
 
     /// Replaces a citizen's stored deadlines with `new`, inserting, updating or deleting only what changed.
@@ -85,12 +85,12 @@ extension Store {
 
     /// Deadlines whose timer is due at `now`, earliest first, with their citizen's caseworker.
     public static func dueTimers(_ db: Database, now: Int64, limit: Int) throws -> [(StoredDeadline, caseworker: String)] {
-        try all(
+        try rows(
             db.cachedStatement(sql: """
                 SELECT \(deadlineColumns), citizen.caseworker FROM deadline JOIN citizen ON citizen.id = deadline.citizen
                 WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?
-                """), [now, limit]
-        ) { (storedDeadline(from: $0), $0[13]) }
+                """), db, now, limit
+        ) { (try storedDeadline(from: $0), $0.text(13)) }
     }
 
     /// Records that stages up to `lastStage` were sent and arms the next one.
@@ -129,11 +129,10 @@ extension Store {
         }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         arguments += [filter.limit]
-        return try Row.fetchAll(
-            db,
-            sql: "SELECT \(deadlineColumns) FROM deadline\(join)\(whereClause) ORDER BY deadline.due, deadline.citizen, deadline.rule LIMIT ?",
-            arguments: arguments
-        ).map(storedDeadline(from:))
+        return try rows(
+            db.makeStatement(
+                sql: "SELECT \(deadlineColumns) FROM deadline\(join)\(whereClause) ORDER BY deadline.due, deadline.citizen, deadline.rule LIMIT ?"),
+            db, arguments: arguments, as: storedDeadline(from:))
     }
 
     /// Deadlines counted by the status they have on `today`, from the tally: three range sums over its
@@ -179,14 +178,12 @@ extension Store {
             .map(CitizenID.init(trusted:))
     }
 
-    static func storedDeadline(from row: Row) -> StoredDeadline {
+    static func storedDeadline(from row: Columns) throws -> StoredDeadline {
         let deadline = Deadline(
-            citizen: CitizenID(trusted: row[0]), rule: row[1], instance: row[2],
-            ruleVersion: (row[3] as String?).flatMap { LocalDate($0) },
-            triggerDate: LocalDate(row[4] as String)!, due: LocalDate(row[5] as String)!,
-            state: DeadlineState(rawValue: row[6]) ?? .open,
-            closedOn: (row[7] as String?).flatMap { LocalDate($0) }, progress: row[8],
-            required: row[9], suspendedDays: row[10])
-        return StoredDeadline(deadline: deadline, lastStage: row[11], nextFireAt: row[12])
+            citizen: CitizenID(trusted: row.text(0)), rule: row.text(1), instance: row.text(2),
+            ruleVersion: try row.optionalDate(3), triggerDate: try row.date(4), due: try row.date(5),
+            state: try row.value(6, as: DeadlineState.self), closedOn: try row.optionalDate(7), progress: row.int(8),
+            required: row.int(9), suspendedDays: row.int(10))
+        return StoredDeadline(deadline: deadline, lastStage: row.int(11), nextFireAt: row.optionalInt64(12))
     }
 }

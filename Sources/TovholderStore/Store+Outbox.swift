@@ -44,13 +44,13 @@ extension Store {
     /// million, against 10 ms.
     public static func deliverable(_ db: Database, now: Int64, after: (at: Int64, id: Int64)? = nil, limit: Int) throws -> [OutboxEntry] {
         let after = after ?? (Int64.min, Int64.min)
-        return try Row.fetchAll(
+        return try rows(
             db.cachedStatement(sql: """
-                SELECT * FROM outbox INDEXED BY outbox_pending
+                SELECT \(outboxColumns) FROM outbox INDEXED BY outbox_pending
                 WHERE state = 'pending' AND next_attempt_at <= ? AND (next_attempt_at, id) > (?, ?)
                 ORDER BY next_attempt_at, id LIMIT ?
-                """), arguments: [now, after.at, after.id, limit]
-        ).compactMap(outboxEntry(from:))
+                """), db, now, after.at, after.id, limit, as: outboxEntry(from:)
+        ).compactMap { $0 }
     }
 
     /// When the next pending attempt is due.
@@ -85,13 +85,16 @@ extension Store {
     }
 
     public static func outbox(_ db: Database, state: OutboxEntry.State?, limit: Int) throws -> [OutboxEntry] {
-        if let state {
-            return try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?", arguments: [state.rawValue, limit]
-            ).compactMap(outboxEntry(from:))
+        let entries = if let state {
+            try rows(
+                db.makeStatement(sql: "SELECT \(outboxColumns) FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?"), db,
+                arguments: [state.rawValue, limit], as: outboxEntry(from:))
+        } else {
+            try rows(
+                db.makeStatement(sql: "SELECT \(outboxColumns) FROM outbox ORDER BY id DESC LIMIT ?"), db, arguments: [limit],
+                as: outboxEntry(from:))
         }
-        return try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", arguments: [limit])
-            .compactMap(outboxEntry(from:))
+        return entries.compactMap { $0 }
     }
 
     public static func outboxCounts(_ db: Database) throws -> [OutboxEntry.State: Int] {
@@ -100,14 +103,17 @@ extension Store {
         return counts
     }
 
-    static func outboxEntry(from row: Row) -> OutboxEntry? {
-        var payload: String = row["payload"]
-        guard let notification = payload.withUTF8({ Notice(plainJSON: UnsafeRawBufferPointer($0)) })
-            ?? (try? decoder.decode(Notice.self, from: Data(payload.utf8)))
+    /// The columns `outboxEntry(from:)` reads, in its order.
+    static let outboxColumns = "id, payload, state, attempts, next_attempt_at, created_at, delivered_at, last_error"
+
+    /// An outbox row, or nil when its payload cannot be read as a notice.
+    static func outboxEntry(from row: Columns) throws -> OutboxEntry? {
+        guard let notification = row.withBytes(1, { Notice(plainJSON: UnsafeRawBufferPointer($0)) })
+            ?? (try? decoder.decode(Notice.self, from: Data(row.text(1).utf8)))
         else { return nil }
         return OutboxEntry(
-            id: row["id"], notice: notification, state: OutboxEntry.State(rawValue: row["state"]) ?? .pending,
-            attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], createdAt: row["created_at"],
-            deliveredAt: row["delivered_at"], lastError: row["last_error"])
+            id: row.int64(0), notice: notification, state: try row.value(2, as: OutboxEntry.State.self),
+            attempts: row.int(3), nextAttemptAt: row.int64(4), createdAt: row.int64(5),
+            deliveredAt: row.optionalInt64(6), lastError: row.optionalText(7))
     }
 }

@@ -40,4 +40,30 @@ struct BindingTests {
             #expect(try String.fetchAll(db, sql: "SELECT a FROM t ORDER BY a") == ["one", "two"])
         }
     }
+
+    /// A damaged stored value is an error naming the column, not a crash of the daemon.
+    @Test func aStoredValueThatCannotBeReadIsAnErrorNamingItsColumn() throws {
+        let store = try Store.inMemory()
+        try store.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO citizen(id, caseworker, takeover, created_at) VALUES ('C-1', 'cw', '2026-02-30', 0);
+                INSERT INTO citizen(id, caseworker, takeover, track, created_at) VALUES ('C-2', 'cw', '2026-02-03', 'nonsense', 0);
+                INSERT INTO citizen(id, caseworker, takeover, visitation, created_at) VALUES ('C-3', 'cw', '2026-02-03', NULL, 0);
+                """)
+            #expect {
+                try Store.citizen(db, CitizenID(trusted: "C-1"))
+            } throws: { error in
+                (error as? DatabaseError)?.resultCode == .SQLITE_CORRUPT
+                    && (error as? DatabaseError)?.message == "the stored takeover '2026-02-30' is not a date"
+            }
+            #expect {
+                try Store.citizen(db, CitizenID(trusted: "C-2"))
+            } throws: { error in
+                (error as? DatabaseError)?.message?.contains("the stored track 'nonsense' is not a known") == true
+            }
+            let good = try #require(try Store.citizen(db, CitizenID(trusted: "C-3")))
+            #expect(good.takeover == LocalDate(year: 2026, month: 2, day: 3))
+            #expect(good.visitation == nil && good.track == nil && good.household == nil)
+        }
+    }
 }
