@@ -43,11 +43,20 @@ extension Store {
         deadline.last_stage, deadline.next_fire_at
         """
 
+    /// A citizen's deadlines by trigger date, rule and instance. SQLite reads them in key order (rule,
+    /// instance) and would sort a dozen rows in a temporary B-tree; they are sorted here instead.
     public static func deadlines(_ db: Database, citizen: CitizenID) throws -> [StoredDeadline] {
-        try rows(
-            db.cachedStatement(sql: "SELECT \(deadlineColumns) FROM deadline WHERE citizen = ? ORDER BY trigger_date, rule, instance"),
-            db, citizen.rawValue, as: storedDeadline(from:))
+        try rows(db.cachedStatement(sql: deadlinesOfCitizen), db, citizen.rawValue, as: storedDeadline(from:)).sorted {
+            ($0.deadline.triggerDate, $0.deadline.rule, $0.deadline.instance)
+                < ($1.deadline.triggerDate, $1.deadline.rule, $1.deadline.instance)
+        }
     }
+
+    static let deadlinesOfCitizen = "SELECT \(deadlineColumns) FROM deadline WHERE citizen = ?"
+    static let dueTimersQuery = """
+        SELECT \(deadlineColumns), citizen.caseworker FROM deadline JOIN citizen ON citizen.id = deadline.citizen
+        WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?
+        """
 
     /// Replaces a citizen's stored deadlines with `new`, inserting, updating or deleting only what changed.
     /// `existing` is what is stored now, when the caller has read it already.
@@ -85,12 +94,7 @@ extension Store {
 
     /// Deadlines whose timer is due at `now`, earliest first, with their citizen's caseworker.
     public static func dueTimers(_ db: Database, now: Int64, limit: Int) throws -> [(StoredDeadline, caseworker: String)] {
-        try rows(
-            db.cachedStatement(sql: """
-                SELECT \(deadlineColumns), citizen.caseworker FROM deadline JOIN citizen ON citizen.id = deadline.citizen
-                WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?
-                """), db, now, limit
-        ) { (try storedDeadline(from: $0), $0.text(13)) }
+        try rows(db.cachedStatement(sql: dueTimersQuery), db, now, limit) { (try storedDeadline(from: $0), $0.text(13)) }
     }
 
     /// Records that stages up to `lastStage` were sent and arms the next one.

@@ -44,14 +44,15 @@ extension Store {
     /// million, against 10 ms.
     public static func deliverable(_ db: Database, now: Int64, after: (at: Int64, id: Int64)? = nil, limit: Int) throws -> [OutboxEntry] {
         let after = after ?? (Int64.min, Int64.min)
-        return try rows(
-            db.cachedStatement(sql: """
-                SELECT \(outboxColumns) FROM outbox INDEXED BY outbox_pending
-                WHERE state = 'pending' AND next_attempt_at <= ? AND (next_attempt_at, id) > (?, ?)
-                ORDER BY next_attempt_at, id LIMIT ?
-                """), db, now, after.at, after.id, limit, as: outboxEntry(from:)
-        ).compactMap { $0 }
+        return try rows(db.cachedStatement(sql: deliverableQuery), db, now, after.at, after.id, limit, as: outboxEntry(from:))
+            .compactMap { $0 }
     }
+
+    static let deliverableQuery = """
+        SELECT \(outboxColumns) FROM outbox INDEXED BY outbox_pending
+        WHERE state = 'pending' AND next_attempt_at <= ? AND (next_attempt_at, id) > (?, ?)
+        ORDER BY next_attempt_at, id LIMIT ?
+        """
 
     /// When the next pending attempt is due.
     public static func nextAttempt(_ db: Database) throws -> Int64? {
