@@ -210,6 +210,16 @@ public struct Store: Sendable {
                 CREATE INDEX deadline_open_due ON deadline(due) WHERE state = 'open';
                 """)
         }
+        migrator.registerMigration("v4-outbox-failed-index") { db in
+            // Every notice queued was also an entry in a (state, id) index, moved again when it was
+            // delivered: a fifth of a Monday-morning burst. Operators list notices newest first; pending and
+            // delivered ones are found by walking the table from its newest row, failed ones (few, and
+            // possibly old) through an index of their own.
+            try db.execute(sql: """
+                DROP INDEX outbox_state;
+                CREATE INDEX outbox_failed ON outbox(id) WHERE state = 'failed';
+                """)
+        }
         return migrator
     }
 

@@ -48,4 +48,38 @@ struct MigrationTests {
             #expect(try Store.deadlines(db, citizen: id).count == 3)
         }
     }
+
+    /// v4 replaced the (state, id) index of every notice by an index of the failed ones; operators still
+    /// list each state newest first.
+    @Test func aVersion3StoreListsNoticesOfEachStateNewestFirst() throws {
+        let directory = scratchDirectory("migration")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("old3.sqlite").path
+        func notice(_ n: Int) -> Notice {
+            Notice(
+                citizen: "C-\(n)", rule: "contract", title: "Kontrakt", instance: "takeover", stage: "due", stageKind: .due,
+                due: LocalDate("2026-02-05")!, status: .overdue, recipient: "cw", role: .caseworker, channel: "spool",
+                firedAt: "2026-02-05T07:00:00Z")
+        }
+        do {
+            let old = try DatabaseQueue(path: path)
+            try Store.migrator.migrate(old, upTo: "v3-open-deadlines-index")
+            try old.write { db in
+                for n in 1...6 { try Store.enqueue(db, notice(n), at: Int64(n)) }
+                try Store.markDelivered(db, ids: [1, 4], at: 10)
+                try Store.markAttemptFailed(db, id: 2, error: "refused", retryAt: nil)
+                try Store.markAttemptFailed(db, id: 5, error: "refused", retryAt: nil)
+            }
+        }
+        let store = try Store.open(path: path)
+        try store.writer.read { db in
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'")
+            #expect(indexes.contains("outbox_failed") && !indexes.contains("outbox_state"))
+            #expect(try Store.outbox(db, state: .failed, limit: 10).map(\.id) == [5, 2])
+            #expect(try Store.outbox(db, state: .pending, limit: 10).map(\.id) == [6, 3])
+            #expect(try Store.outbox(db, state: .delivered, limit: 1).map(\.id) == [4])
+            #expect(try Store.outbox(db, state: nil, limit: 3).map(\.notice.citizen) == ["C-6", "C-5", "C-4"])
+            #expect(try Store.outboxCounts(db) == [.pending: 2, .delivered: 2, .failed: 2])
+        }
+    }
 }
