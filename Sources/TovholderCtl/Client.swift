@@ -17,13 +17,13 @@ public final class Client {
         self.timeoutSeconds = timeoutSeconds
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw CtlError("cannot create a socket: \(String(cString: strerror(errno)))") }
+        // The descriptor is closed by deinit, which runs also when this initializer throws (every property
+        // is set by then): closing it here as well closed it twice.
         guard let result = withUnixSocketAddress(path, { connect(descriptor, $0, $1) }) else {
-            close(descriptor)
             throw CtlError("socket path is too long: \(path)")
         }
         guard result == 0 else {
             let code = errno
-            close(descriptor)
             switch code {
             case ENOENT, ECONNREFUSED:
                 throw CtlError("tovholderd is not running (nothing listens on \(path)); start it, or point --socket or TOVHOLDER_SOCKET at its socket")

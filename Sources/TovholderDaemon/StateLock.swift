@@ -12,7 +12,7 @@ final class StateLock {
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            close(descriptor)
+            // deinit closes the descriptor: it runs also when this initializer throws.
             throw StartupError("another tovholderd (pid \(holder ?? "?")) is using the state directory \(directory)")
         }
         ftruncate(descriptor, 0)

@@ -10,10 +10,10 @@ public final class LineClient: @unchecked Sendable {
     public init(path: String) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         let result = withUnixSocketAddress(path) { connect(descriptor, $0, $1) } ?? -1
-        guard result == 0 else {
-            close(descriptor)
-            throw HarnessError("cannot connect to \(path)")
-        }
+        // No close here: an initializer that throws once every property is set still runs deinit, which
+        // closes the descriptor. Closing it here too closed it twice, and with threads opening files in
+        // between the second close could hit another thread's pipe (a test's tovholderctl died of SIGPIPE).
+        guard result == 0 else { throw HarnessError("cannot connect to \(path)") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
