@@ -82,9 +82,14 @@ public actor Scheduler: Service {
 
     /// A timer was armed at `at`; wake early if it is the new earliest. Does not wait for the actor: the
     /// writer calls it between a commit and its acknowledgements.
+    /// `status` shows it at once: the published next firing is moved too.
     public nonisolated func timerArmed(at: Int64) {
         armed.withLock { $0 = min($0 ?? at, at) }
-        let earlier = published.withLock { $0.next.map { at < $0 } ?? true }
+        let earlier = published.withLock { published -> Bool in
+            guard published.next.map({ at < $0 }) ?? true else { return false }
+            published.next = at
+            return true
+        }
         if earlier { alarm.ring() }
     }
 

@@ -28,6 +28,24 @@ import TovholderStore
         #expect(await h.engine.scheduler.next == Harness.morning("2026-02-05"))
     }
 
+    /// The writer tells the scheduler of a new earliest timer without waiting for the actor; the scheduler,
+    /// asleep until a later timer, must wake and plan for the earlier one.
+    @Test func aTimerArmedBeforeTheOneTheSchedulerSleepsForFiresOnItsMorning() async throws {
+        let h = try await Harness(now: "2026-01-20")
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-1", takeover: "2026-01-05")  // remind-7d Thu 29 Jan
+        #expect(h.engine.scheduler.snapshot.next == Harness.morning("2026-01-29"))
+        try await Task.sleep(for: .milliseconds(50))  // the scheduler is asleep until 29 Jan
+        _ = try await h.add("C-2", takeover: "2025-12-29")  // contract due Thu 29 Jan → remind-7d Thu 22 Jan
+        #expect(h.engine.scheduler.snapshot.next == Harness.morning("2026-01-22"))  // before the add returned
+
+        await h.wall.advance(to: Harness.morning("2026-01-22"))
+        #expect(try await eventually { h.spool.count == 1 })
+        #expect(h.spool.first?.citizen == "C-2")
+        #expect(h.spool.first?.stage == "remind-7d")
+        #expect(try await eventually { h.engine.scheduler.snapshot.next == Harness.morning("2026-01-29") })
+    }
+
     /// `status` counts are cached between writes: every change, firing and delivery must show at once.
     @Test func statusCountsFollowEveryCommittedChange() async throws {
         let h = try await Harness(now: "2026-01-20")
