@@ -38,7 +38,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// The request number of `answers.first`.
     private var firstAnswer = 0
     /// A request that runs alone, waiting for the earlier answers to be sent.
-    private var alone: RequestHandler.Job?
+    private var alone: Alone?
     /// A request running alone asynchronously.
     private var runningAlone = false
     /// No more requests are started; the connection closes once the started ones are answered.
@@ -142,12 +142,20 @@ final class ConnectionHandler: ChannelDuplexHandler {
             ticket.whenDone { result in
                 loop.execute { this.value.answer(number, render(result)) }
             }
-        case .read, .serial:
-            alone = job
+        case .read(let answer):
+            alone = .read(answer)
+        case .serial(let answer):
+            alone = .serial(answer)
         }
     }
 
-    private func runAlone(_ job: RequestHandler.Job, _ context: ChannelHandlerContext) {
+    /// A request that runs alone, once every earlier one is answered.
+    private enum Alone {
+        case read(@Sendable () -> Data)
+        case serial(@Sendable () async -> Data)
+    }
+
+    private func runAlone(_ job: Alone, _ context: ChannelHandlerContext) {
         switch job {
         case .read(let answer):
             send(answer(), context)
@@ -158,8 +166,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
             context.eventLoop.makeFutureWithTask { await answer() }.whenSuccess { data in
                 this.value.finishAlone(data)
             }
-        case .ready, .queued:
-            start(job, context)
         }
     }
 
