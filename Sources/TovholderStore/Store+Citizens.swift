@@ -2,17 +2,19 @@ import GRDB
 import TovholderCore
 
 extension Store {
-    /// Adds a citizen; a duplicate id is a conflict and changes nothing.
+    /// Adds a citizen; a duplicate id is a conflict and changes nothing. The primary key finds the
+    /// duplicate: a look-up first would repeat the insert's own search (and an import has looked already).
     public static func addCitizen(_ db: Database, _ citizen: Citizen, at millis: Int64, tallies: Tallies? = nil) throws {
-        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM citizen WHERE id = ?"), arguments: [citizen.id.rawValue]) == true {
+        do {
+            try run(
+                db.cachedStatement(sql: """
+                    INSERT INTO citizen(id, caseworker, takeover, visitation, track, household, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """), db, citizen.id.rawValue, citizen.caseworker, citizen.takeover.description,
+                citizen.visitation?.description, citizen.track?.rawValue, citizen.household, millis)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw DomainError.conflict("citizen \(citizen.id) exists already")
         }
-        try run(
-            db.cachedStatement(sql: """
-                INSERT INTO citizen(id, caseworker, takeover, visitation, track, household, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """), db, citizen.id.rawValue, citizen.caseworker, citizen.takeover.description,
-            citizen.visitation?.description, citizen.track?.rawValue, citizen.household, millis)
         try bump(db, "citizens", by: 1, into: tallies)
     }
 
