@@ -86,16 +86,15 @@ extension Store {
     }
 
     public static func outbox(_ db: Database, state: OutboxEntry.State?, limit: Int) throws -> [OutboxEntry] {
-        let entries = if let state {
-            try rows(
-                db.makeStatement(sql: "SELECT \(outboxColumns) FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?"), db,
-                arguments: [state.rawValue, limit], as: outboxEntry(from:))
-        } else {
-            try rows(
-                db.makeStatement(sql: "SELECT \(outboxColumns) FROM outbox ORDER BY id DESC LIMIT ?"), db, arguments: [limit],
-                as: outboxEntry(from:))
+        var sql = "SELECT \(outboxColumns) FROM outbox"
+        var arguments: StatementArguments = []
+        if let state {
+            sql += " WHERE state = ?"
+            arguments += [state.rawValue]
         }
-        return entries.compactMap { $0 }
+        sql += " ORDER BY id DESC LIMIT ?"
+        arguments += [limit]
+        return try rows(db.makeStatement(sql: sql), db, arguments: arguments, as: outboxEntry(from:)).compactMap { $0 }
     }
 
     public static func outboxCounts(_ db: Database) throws -> [OutboxEntry.State: Int] {
