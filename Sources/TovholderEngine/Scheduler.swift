@@ -80,9 +80,9 @@ public actor Scheduler: Service {
     /// thread without waiting for the actor; the loop takes it in before every decision.
     private nonisolated let armed = Mutex<Int64?>(nil)
 
-    /// A timer was armed at `at`; wake early if it is the new earliest. Does not wait for the actor: the
-    /// writer calls it between a commit and its acknowledgements.
-    /// `status` shows it at once: the published next firing is moved too.
+    /// A timer was armed at `at`; wake early if it is the new earliest, and move the published next firing
+    /// so that `status` shows it at once. Does not wait for the actor: the writer calls it between a commit
+    /// and its acknowledgements.
     public nonisolated func timerArmed(at: Int64) {
         armed.withLock { $0 = min($0 ?? at, at) }
         let earlier = published.withLock { published -> Bool in
