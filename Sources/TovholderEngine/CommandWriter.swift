@@ -236,27 +236,25 @@ public final class CommandWriter: Service, Sendable {
                         outcomes.append(nil)
                     case .task(let body, _):
                         do {
-                            try db.inSavepoint {
-                                try body(db)
-                                return .commit
-                            }
+                            try Store.savepoint(db) { try body(db) }
                             outcomes.append(nil)
+                        } catch let lost as Store.TransactionLost {
+                            throw lost
                         } catch {
                             outcomes.append(.failure(error))
                         }
                     case .command(let command, let caller, _):
                         var result: Outcome
                         do {
-                            var applied: (CommandResult, Int64?)?
                             let mine = Tallies()
-                            try db.inSavepoint {
-                                applied = try workflow.apply(command, db, now: now, caller: caller, tallies: mine)
-                                return .commit
+                            let (value, timer) = try Store.savepoint(db) {
+                                try workflow.apply(command, db, now: now, caller: caller, tallies: mine)
                             }
                             tallies.merge(mine)
-                            let (value, timer) = applied!
                             if let timer { earliest = min(earliest ?? timer, timer) }
                             result = .success(value)
+                        } catch let lost as Store.TransactionLost {
+                            throw lost  // the whole batch is refused below: none of it is stored
                         } catch let error as DomainError {
                             result = .failure(error)
                         } catch let refused as ImportRefused {

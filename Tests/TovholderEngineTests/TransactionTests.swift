@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import Testing
+import TovholderCore
+@testable import TovholderEngine
+@testable import TovholderStore
+
+/// The writer's transactions and savepoints run on statements prepared once (`Store.writeNow`,
+/// `Store.savepoint`), on a real store file.
+struct TransactionTests {
+    struct Refused: Error {}
+
+    static func openStore() throws -> (Store, String) {
+        let directory = scratchDirectory("transactions")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("tovholder.sqlite").path
+        return (try Store.open(path: path), path)
+    }
+
+    static func labels(_ path: String) throws -> [String] {
+        // A store opened afresh reads what is on disk, not what one connection has cached.
+        try Store.open(path: path).writer.read { try String.fetchAll($0, sql: "SELECT key FROM meta ORDER BY key") }
+    }
+
+    @Test func aSavepointThatThrowsIsUndoneAloneAndTheTransactionGoesOn() throws {
+        let (store, path) = try Self.openStore()
+        try store.writeNow { db in
+            try Store.savepoint(db) { try Store.setMeta(db, "a", "kept") }
+            #expect(throws: Refused.self) {
+                try Store.savepoint(db) {
+                    try Store.setMeta(db, "b", "undone")
+                    // A nested savepoint of the same name is undone with the one around it.
+                    try Store.savepoint(db) { try Store.setMeta(db, "b2", "undone") }
+                    throw Refused()
+                }
+            }
+            #expect(db.isInsideTransaction)
+            try Store.savepoint(db) { try Store.setMeta(db, "c", "kept") }
+        }
+        #expect(try Self.labels(path) == ["a", "c"])
+        // The same prepared statements serve the next transaction.
+        try store.writeNow { db in try Store.savepoint(db) { try Store.setMeta(db, "d", "kept") } }
+        #expect(try Self.labels(path) == ["a", "c", "d"])
+    }
+
+    @Test func aTransactionThatThrowsLeavesNothingAndTheStoreStaysUsable() throws {
+        let (store, path) = try Self.openStore()
+        #expect(throws: Refused.self) {
+            try store.writeNow { db in
+                try Store.setMeta(db, "a", "undone")
+                throw Refused()
+            }
+        }
+        try store.writeNow { db in try Store.setMeta(db, "b", "kept") }
+        #expect(try Self.labels(path) == ["b"])
+    }
+
+    /// When SQLite ends the whole transaction inside a savepoint (as it does on a full disk or an I/O
+    /// error; here the savepoint's body rolls it back itself), nothing after it may be written outside a
+    /// transaction: the savepoint says so and the writer refuses the whole batch.
+    @Test func aTransactionEndedInsideASavepointIsReportedNotWrittenPastIt() throws {
+        let (store, path) = try Self.openStore()
+        #expect(throws: Store.TransactionLost.self) {
+            try store.writeNow { db in
+                try Store.savepoint(db) { try Store.setMeta(db, "a", "lost") }
+                try Store.savepoint(db) {
+                    try Store.setMeta(db, "b", "lost")
+                    try db.execute(sql: "ROLLBACK")
+                }
+                try Store.setMeta(db, "c", "would autocommit")
+            }
+        }
+        #expect(try Self.labels(path).isEmpty)
+        try store.writeNow { db in try Store.setMeta(db, "d", "kept") }
+        #expect(try Self.labels(path) == ["d"])
+    }
+
+    @Test func theWriterRefusesEveryCommandOfABatchWhoseTransactionWasLost() async throws {
+        let h = try await Harness(now: "2026-01-05")
+        defer { Task { await h.stop() } }
+        let citizen = Citizen(id: CitizenID(trusted: "T-1"), caseworker: "cw-a", takeover: LocalDate("2026-01-02")!)
+        let second = Citizen(id: CitizenID(trusted: "T-2"), caseworker: "cw-a", takeover: LocalDate("2026-01-02")!)
+        let before = Ticket()
+        let after = Ticket()
+        let task = await withCheckedContinuation { (outer: CheckedContinuation<CommandWriter.Work, Never>) in
+            Task {
+                try? await withCheckedThrowingContinuation { (inner: CheckedContinuation<Void, any Error>) in
+                    outer.resume(returning: .task({ db in try db.execute(sql: "ROLLBACK") }, inner))
+                }
+            }
+        }
+        let caller = Caller(uid: 1000, pid: 1, name: "test")
+        h.engine.writer.apply([
+            .command(.addCitizen(citizen), caller, before), task,
+            // Outside a transaction, this one's savepoint would begin and commit a transaction of its own.
+            .command(.addCitizen(second), caller, after),
+        ])
+        for ticket in [before, after] {
+            await #expect {
+                try await ticket.result()
+            } throws: { error in
+                "\(error)".contains("the store rolled back the whole transaction")
+            }
+        }
+        let stored = try await h.engine.store.writer.read { db in
+            try [citizen.id, second.id].compactMap { try Store.citizen(db, $0) }
+        }
+        #expect(stored.isEmpty)
+        // The writer goes on with the next batch.
+        let added = try await h.add("T-1", takeover: "2026-01-02")
+        #expect(added.citizen.id == citizen.id)
+    }
+}
