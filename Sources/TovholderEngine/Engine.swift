@@ -216,7 +216,7 @@ public final class Engine: Sendable {
 
     /// Reads on the calling thread. A read from SQLite's page cache takes microseconds, less than the two
     /// thread hops an asynchronous read costs; WAL readers never wait for the writer.
-    func read<T>(_ body: (Database) throws -> T) throws -> T { try store.writer.read(body) }
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try store.readNow(body) }
 
     func auditRead(_ action: String, citizen: String?, caller: Caller, outcome: String) {
         writer.audit(AuditEntry(

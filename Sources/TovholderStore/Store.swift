@@ -32,16 +32,26 @@ public struct Store: Sendable {
     /// again for every transaction, and the writer commits up to a thousand a second of single events.
     public func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
         defer { generation.advance() }
-        return try writer.writeWithoutTransaction { db in
-            try Self.run(db.cachedStatement(sql: "BEGIN IMMEDIATE"), db)
-            do {
-                let value = try body(db)
-                try Self.run(db.cachedStatement(sql: "COMMIT"), db)
-                return value
-            } catch {
-                if db.isInsideTransaction { try? Self.run(db.cachedStatement(sql: "ROLLBACK"), db) }
-                throw error
-            }
+        return try writer.writeWithoutTransaction { db in try Self.transaction(db, "BEGIN IMMEDIATE", body) }
+    }
+
+    /// Reads on the calling thread, in one read transaction (one consistent snapshot) on a reader
+    /// connection of the pool. As with `writeNow`, BEGIN and COMMIT are prepared once per connection:
+    /// GRDB's `read` compiles both for every read, a sixth of the time a `citizen show` takes.
+    public func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.unsafeRead { db in try Self.transaction(db, "BEGIN DEFERRED", body) }
+    }
+
+    /// Runs `body` between `begin` and COMMIT, on statements the connection keeps; rolls back when it throws.
+    private static func transaction<T>(_ db: Database, _ begin: String, _ body: (Database) throws -> T) throws -> T {
+        try run(db.cachedStatement(sql: begin), db)
+        do {
+            let value = try body(db)
+            try run(db.cachedStatement(sql: "COMMIT"), db)
+            return value
+        } catch {
+            if db.isInsideTransaction { try? run(db.cachedStatement(sql: "ROLLBACK"), db) }
+            throw error
         }
     }
 

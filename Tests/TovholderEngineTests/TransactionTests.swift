@@ -75,6 +75,27 @@ struct TransactionTests {
         #expect(try Self.labels(path) == ["d"])
     }
 
+    /// A read sees one snapshot from its first query to its end, and a read that fails leaves no
+    /// transaction open on its connection (that reader would otherwise see that snapshot for ever).
+    @Test func aReadSeesOneSnapshotAndAFailedReadLeavesNoTransactionOpen() throws {
+        let (store, _) = try Self.openStore()
+        try store.writeNow { db in try Store.setMeta(db, "n", "1") }
+        let (first, second) = try store.readNow { db in
+            let first = try Store.meta(db, "n")
+            try store.writeNow { db in try Store.setMeta(db, "n", "2") }
+            return (first, try Store.meta(db, "n"))
+        }
+        #expect(first == "1" && second == "1")
+        #expect(throws: Refused.self) {
+            try store.readNow { db in
+                _ = try Store.meta(db, "n")
+                throw Refused()
+            }
+        }
+        try store.writeNow { db in try Store.setMeta(db, "n", "3") }
+        #expect(try store.readNow { try Store.meta($0, "n") } == "3")
+    }
+
     @Test func theWriterRefusesEveryCommandOfABatchWhoseTransactionWasLost() async throws {
         let h = try await Harness(now: "2026-01-05")
         defer { Task { await h.stop() } }
