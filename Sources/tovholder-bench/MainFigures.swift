@@ -47,17 +47,14 @@ struct MainFigures {
         report.figure("rss_loaded_mib", Double(stage.daemon!.memory.resident) / 1_048_576, "MiB", "<=", 1024)
         report.figure("rss_loaded_bytes_per_citizen", Double(stage.daemon!.memory.resident) / Double(citizens), "bytes")
 
-        // Sustained durable ingestion.
-        var cpu = stage.cpu
-        let ingest = try Load.ingest(socket: stage.socket, citizens: data.open, date: today.description, seconds: seconds)
-        report.figure("ingest_events_per_second", ingest.rate, "events/s", ">=", 50_000)
-        report.cost("ingest_cpu_us_per_event", cpu: stage.cpu - cpu, operations: ingest.acknowledged)
-        if ingest.failed > 0 { report.note("ingestion: \(ingest.failed) requests refused") }
-
+        // The latency loads come first and the throughput load last: right after a load at full speed the
+        // background checkpoints are still writing its pages all over the database file, and a latency
+        // measured then is that of the disk catching up (at 1M, p99 8.2 ms right after an ingestion load
+        // and 4.8-5.0 ms ten seconds later, measured with the same clients in Python).
+        let open = data.open
         // Single events at 1,000/s: four clients at 250/s each, each sending one event and waiting for its
         // acknowledgement (one client cannot reach 1,000/s once an fsync takes about a millisecond).
-        let open = data.open
-        cpu = stage.cpu
+        var cpu = stage.cpu
         let single = try Load.paced(socket: stage.socket, clients: 4, rate: 1000, seconds: seconds) { c, i in
             #"{"v":1,"op":"event.record","params":{"citizen":"\#(open[(i * 7919 + c * 104_729) % open.count])","kind":"conversation-held","date":"\#(today)"}}"#
         }
@@ -77,6 +74,13 @@ struct MainFigures {
         report.figure("query_latency_p99_ms", queries.latencies.percentile(99) / 1000, "ms", "<=", 1)
         report.figure("query_rate_reached", queries.achieved, "requests/s", ">=", 4750)
         report.cost("query_cpu_us_per_request", cpu: stage.cpu - cpu, operations: queries.latencies.samples.count)
+
+        // Sustained durable ingestion.
+        cpu = stage.cpu
+        let ingest = try Load.ingest(socket: stage.socket, citizens: data.open, date: today.description, seconds: seconds)
+        report.figure("ingest_events_per_second", ingest.rate, "events/s", ">=", 50_000)
+        report.cost("ingest_cpu_us_per_event", cpu: stage.cpu - cpu, operations: ingest.acknowledged)
+        if ingest.failed > 0 { report.note("ingestion: \(ingest.failed) requests refused") }
         report.figure("rss_after_load_mib", Double(stage.daemon!.memory.peak) / 1_048_576, "MiB", "<=", 1024)
         stage.stop()
     }
