@@ -9,8 +9,9 @@ import TovholderCore
 /// transaction from several of them (an event, its deadlines, its audit line: all or nothing).
 public struct Store: Sendable {
     public let writer: any DatabaseWriter
-    /// Counts the write transactions committed through `write(_:)`: a cache of anything read from the
-    /// store is current while this has not moved.
+    /// Counts the write transactions committed through `write` and `writeNow` that may have changed
+    /// what is counted (a batch of read audits alone does not move it): a cache of the counts read from
+    /// the store is current while this has not moved.
     public let generation = Generation()
 
     /// A counter shared by every copy of a Store.
@@ -30,8 +31,9 @@ public struct Store: Sendable {
     /// event loop. GRDB runs the work on the calling thread, so no thread is woken for it. The
     /// transaction's own statements are prepared once and kept: GRDB's `write` compiles BEGIN and COMMIT
     /// again for every transaction, and the writer commits up to a thousand a second of single events.
-    public func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
-        defer { generation.advance() }
+    /// `onlyAudit`: the transaction only appends to the audit trail, which no cached count includes.
+    public func writeNow<T>(onlyAudit: Bool = false, _ body: (Database) throws -> T) throws -> T {
+        defer { if !onlyAudit { generation.advance() } }
         return try writer.writeWithoutTransaction { db in try Self.transaction(db, "BEGIN IMMEDIATE", body) }
     }
 

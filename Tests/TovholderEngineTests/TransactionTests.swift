@@ -96,6 +96,24 @@ struct TransactionTests {
         #expect(try store.readNow { try Store.meta($0, "n") } == "3")
     }
 
+    /// `status` counts are cached until a transaction that may change them commits; the read audits that
+    /// the writer flushes every 50 ms under a load of queries are not such a transaction.
+    @Test func readAuditsAloneLeaveTheCachedCountsCurrentAndAChangeDoesNot() async throws {
+        let h = try await Harness(now: "2026-01-05")
+        defer { Task { await h.stop() } }
+        _ = try await h.add("G-1", takeover: "2026-01-02")
+        let generation = h.engine.store.generation.current
+        #expect(try h.engine.status().citizens == 1)
+        _ = try h.engine.citizen(CitizenID(trusted: "G-1"), caller: .daemon)
+        await h.engine.writer.flush()
+        #expect(h.engine.store.generation.current == generation)
+        let audited = try await h.engine.audit(citizen: CitizenID(trusted: "G-1"), limit: 10)
+        #expect(audited.map(\.action).contains("citizen.show"))
+        _ = try await h.add("G-2", takeover: "2026-01-02")
+        #expect(h.engine.store.generation.current > generation)
+        #expect(try h.engine.status().citizens == 2)
+    }
+
     @Test func theWriterRefusesEveryCommandOfABatchWhoseTransactionWasLost() async throws {
         let h = try await Harness(now: "2026-01-05")
         defer { Task { await h.stop() } }
