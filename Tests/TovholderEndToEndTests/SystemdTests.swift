@@ -12,6 +12,16 @@ import TovholderHarness
         #expect(ready?.hasPrefix("READY=1\nSTATUS=0 citizens") == true)
         // At the moment READY=1 arrives, the control socket already answers.
         #expect(ctl(["status"], socket: workspace.socket).status == 0)
+        // An operator finds the single writer by name (`top -H`, `ps -L`), not among the thread pool's.
+        // (The thread names itself as it starts, which may be just after READY=1.)
+        func writers() -> Int {
+            let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/task")) ?? []
+            return threads.filter {
+                (try? String(contentsOfFile: "/proc/\(daemon.pid)/task/\($0)/comm", encoding: .utf8)) == "tovholder-write\n"
+            }.count
+        }
+        for _ in 0..<100 where writers() == 0 { usleep(20_000) }
+        #expect(writers() == 1)
         daemon.signal(SIGTERM)
         var messages: [String] = []
         while let message = notify.receive() {
