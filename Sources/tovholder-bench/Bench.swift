@@ -14,6 +14,8 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("bin-dir"), help: "Where tovholderd and tovholderctl are (a release build).") var binDir: String = ".build/release"
     @Option(name: .customLong("work-dir"), help: "Scratch directory (default: /tmp/tovholder-bench-SCALE).") var workDir: String?
     @Option(help: "Seconds of each paced load.") var seconds: Double = 10
+    @Option(help: "Isolated probe timers for the lateness figures, one per working day (fewer only for a smoke run).")
+    var probes: Int = 250
     @Option(help: "Which figures: all, main (import, memory, restart, ingestion, latencies) or timers (burst, lateness).")
     var figures: Figures = .all
 
@@ -30,6 +32,8 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard citizens >= 1000 else { throw ValidationError("--scale must be 10k, 100k, 1M or a number of at least 1000") }
+        guard (1...1000).contains(probes) else { throw ValidationError("--probes must be between 1 and 1000") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be more than 0") }
     }
 
     func run() throws {
@@ -46,7 +50,7 @@ struct Bench: ParsableCommand {
         }
         if figures != .main {
             let timers = try Stage(work: work.appendingPathComponent("timers"), bins: bins, simulated: true, rulebook: Stage.probeRulebook)
-            try TimerFigures(stage: timers, burst: min(citizens, 100_000), report: report).run()
+            try TimerFigures(stage: timers, burst: min(citizens, 100_000), probes: probes, report: report).run()
         }
         report.summary()
     }

@@ -7,11 +7,10 @@ import TovholderHarness
 struct TimerFigures {
     let stage: Stage
     let burst: Int
+    /// Isolated probe timers, one per working day: 250, so that p99 is the third-worst of them.
+    let probes: Int
     let report: Report
     let time = LocalTime.copenhagen
-
-    /// Isolated probe timers, one per working day.
-    static let probes = 250
 
     func run() throws {
         let today = time.date(atMillis: Int64(Date().timeIntervalSince1970 * 1000))
@@ -54,7 +53,7 @@ struct TimerFigures {
         try stage.start()
         var probeDays: [LocalDate] = []
         var day = monday.adding(days: 1)
-        while probeDays.count < Self.probes {
+        while probeDays.count < probes {
             if !DanishCalendar().isClosed(day), day.adding(months: -1).adding(months: 1) == day { probeDays.append(day) }
             day = day.adding(days: 1)
         }
@@ -80,8 +79,15 @@ struct TimerFigures {
             _ = try stage.request(#"{"v":1,"op":"clock.set","params":{"nowMillis":\#(at - 100)}}"#)
             usleep(200_000)
         }
-        let timers = try stage.status()["timers"] as? [String: Any] ?? [:]
-        let fired = timers["fired"] as? Int ?? 0
+        // The last probe fires 100 ms after its clock move; on a busy machine, give it a little longer.
+        var timers: [String: Any] = [:]
+        var fired = 0
+        for _ in 0..<100 {
+            timers = try stage.status()["timers"] as? [String: Any] ?? [:]
+            fired = timers["fired"] as? Int ?? 0
+            if fired >= probeDays.count { break }
+            usleep(100_000)
+        }
         guard fired >= probeDays.count else { throw HarnessError("only \(fired) of \(probeDays.count) probe timers fired") }
         report.figure("timer_lateness_p50_ms", Double(timers["latenessP50Ms"] as? Int ?? -1), "ms")
         report.figure("timer_lateness_p99_ms", Double(timers["latenessP99Ms"] as? Int ?? -1), "ms", "<=", 10)

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TovholderHarness
+
+/// The benchmark's smoke mode: `tovholder-bench` at 10k citizens with one-second loads and ten probe
+/// timers, on this build's binaries, prints every figure of the national-scale issue with a value. Its
+/// targets are not checked here (a debug build on a shared machine says nothing about them; see
+/// docs/PERFORMANCE.md): this keeps the benchmark itself from breaking unnoticed.
+struct BenchSmokeTests {
+    static let figures = [
+        "import_seconds", "import_citizens_per_second", "import_events_per_second", "import_cpu_us_per_citizen",
+        "rss_after_import_mib", "catchup_delivered_per_second", "catchup_cpu_us_per_notice",
+        "restart_to_ready_seconds", "store_bytes_per_citizen", "rss_loaded_mib", "rss_loaded_bytes_per_citizen",
+        "ack_latency_p50_ms", "ack_latency_p99_ms", "ack_rate_reached", "ack_cpu_us_per_event",
+        "query_latency_p50_ms", "query_latency_p99_ms", "query_rate_reached", "query_cpu_us_per_request",
+        "ingest_events_per_second", "ingest_cpu_us_per_event", "rss_after_load_mib",
+        "burst_10000_queued_seconds", "burst_cpu_us_per_timer", "timer_lateness_p50_ms", "timer_lateness_p99_ms",
+    ]
+
+    @Test func theBenchmarkDrivesTheRealDaemonAndPrintsEveryFigure() throws {
+        let work = scratchRoot.appendingPathComponent("bench-\(UUID().uuidString.prefix(8))")
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("tovholder-bench")
+        process.arguments = [
+            "--scale", "10k", "--seconds", "1", "--probes", "10", "--bin-dir", binaries.path, "--work-dir", work.path,
+        ]
+        // The main stage reads the shipped rulebook from the repository, as `make bench` does.
+        process.currentDirectoryURL = repository
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+
+        // name → (value, unit, the target's verdict if it has one)
+        var printed: [String: (value: Double, unit: Substring, pass: Substring?)] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("tovholder-bench figure=") {
+            var fields: [Substring: Substring] = [:]
+            for field in line.split(separator: " ").dropFirst() {
+                guard let equals = field.firstIndex(of: "=") else { continue }
+                fields[field[..<equals]] = field[field.index(after: equals)...]
+            }
+            let name = String(fields["figure"] ?? "")
+            #expect(printed[name] == nil, "\(name) printed twice")
+            #expect(fields["scale"] == "10000", "\(line)")
+            let value = Double(fields["value"] ?? "") ?? .nan
+            #expect(value.isFinite && value >= 0, "\(line)")
+            #expect(fields["pass"] == nil || fields["pass"] == "yes" || fields["pass"] == "no", "\(line)")
+            printed[name] = (value, fields["unit"] ?? "", fields["pass"])
+        }
+        #expect(Set(printed.keys) == Set(Self.figures), "\(output)")
+        // Each of the issue's targets is printed with its verdict.
+        for name in ["rss_loaded_mib", "restart_to_ready_seconds", "ingest_events_per_second", "ack_latency_p99_ms",
+                     "burst_10000_queued_seconds", "timer_lateness_p99_ms", "query_latency_p99_ms", "import_seconds"] {
+            #expect(printed[name]?.pass != nil, "\(name) has no target")
+        }
+        // Counts that cannot be wrong on any machine: the store holds the data and the loads ran at all.
+        #expect((printed["store_bytes_per_citizen"]?.value ?? 0) > 1000)
+        #expect((printed["ack_rate_reached"]?.value ?? 0) > 0 && (printed["query_rate_reached"]?.value ?? 0) > 0)
+        #expect(output.contains("targets met at 10000 citizens"))
+    }
+}
