@@ -145,7 +145,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TovholderEndToEndTests",
-            dependencies: ["TovholderCore", "TovholderHarness", "TovholderProtocol", "tovholderd", "tovholderctl"],
+            dependencies: [
+                "TovholderCore", "TovholderHarness", "TovholderProtocol", "tovholderd", "tovholderctl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: settings
         ),
     ]

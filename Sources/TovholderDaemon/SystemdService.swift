@@ -7,7 +7,8 @@ import TovholderSystemd
 
 /// Reports to systemd: READY=1 when it starts (the composition root starts the group only after the
 /// store is open, timers are armed and the socket listens), STATUS= with counts every few seconds,
-/// WATCHDOG=1 at half the interval systemd asks for, and STOPPING=1 on graceful shutdown.
+/// WATCHDOG=1 at half the interval systemd asks for — each only once the writer has committed a
+/// transaction queued for the check — and STOPPING=1 on graceful shutdown.
 struct SystemdService: Service {
     let notifier: any ServiceManagerNotifier
     let engine: Engine
@@ -23,7 +24,7 @@ struct SystemdService: Service {
             var sinceStatus: Duration = .zero
             while true {
                 try await Task.sleep(for: tick)
-                if notifier.watchdogInterval != nil { notifier.notify("WATCHDOG=1") }
+                if let interval = notifier.watchdogInterval { await watchdog(interval) }
                 sinceStatus += tick
                 if sinceStatus >= statusEvery {
                     sinceStatus = .zero
@@ -32,6 +33,23 @@ struct SystemdService: Service {
             }
         }
         notifier.notify("STOPPING=1\nSTATUS=stopping")
+    }
+
+    /// WATCHDOG=1 says that the daemon makes progress, not only that this task still runs: it goes out
+    /// once a transaction queued behind every change waiting is committed. A writer that cannot go on (a
+    /// store locked by another process, a disk that no longer answers) stops the pings, and systemd
+    /// restarts the service after `WatchdogSec`; a check that took more than half the interval is logged
+    /// first, so that the journal says why.
+    func watchdog(_ interval: Duration) async {
+        let started = ContinuousClock.now
+        await engine.writer.flush()
+        let took = ContinuousClock.now - started
+        if took > interval / 2 {
+            logger.warning(
+                "the store took long to commit the watchdog's check",
+                metadata: ["seconds": "\(took.components.seconds)", "watchdog.seconds": "\(interval.components.seconds)"])
+        }
+        notifier.notify("WATCHDOG=1")
     }
 
     func statusLine() -> String {

@@ -53,7 +53,7 @@ public final class LineClient: @unchecked Sendable {
 }
 
 /// A datagram socket that receives sd_notify messages, as systemd's NOTIFY_SOCKET does.
-public final class NotifySocket {
+public final class NotifySocket: Sendable {
     public let descriptor: Int32
     public let path: String
 

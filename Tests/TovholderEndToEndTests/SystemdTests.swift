@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import Synchronization
 import Testing
 import TovholderHarness
 
@@ -30,6 +32,45 @@ import TovholderHarness
         }
         #expect(messages.last?.hasPrefix("STOPPING=1") == true)
         #expect(daemon.wait() == 0)
+    }
+
+    /// WATCHDOG=1 comes only while the writer commits: with the store's write lock held by another
+    /// process, the pings stop (and systemd would restart the service after WatchdogSec); they come back
+    /// when the lock is released, and the journal says what held the daemon up.
+    @Test func theWatchdogIsFedOnlyWhileTheStoreCommits() throws {
+        let workspace = try Workspace()
+        let notify = try NotifySocket(directory: workspace.directory)
+        // A one-second watchdog: a ping every half second.
+        let daemon = try DaemonProcess(workspace, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        #expect(notify.receive()?.hasPrefix("READY=1") == true)
+        let start = Date()
+        let pings = Mutex<[Double]>([])
+        let listener = Thread {
+            while let message = notify.receive(), !message.contains("STOPPING=1") {
+                if message.contains("WATCHDOG=1") { pings.withLock { $0.append(Date().timeIntervalSince(start)) } }
+            }
+        }
+        listener.start()
+        func count(_ range: ClosedRange<Double>) -> Int { pings.withLock { $0.filter(range.contains).count } }
+
+        usleep(1_500_000)
+        #expect(count(0...1.5) >= 2)
+        // Another process takes the write lock for three seconds (the daemon waits up to ten for it).
+        let other = try DatabaseQueue(path: workspace.directory.appendingPathComponent("tovholder.sqlite").path)
+        let locked = Date().timeIntervalSince(start)
+        try other.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            usleep(3_000_000)
+            try db.execute(sql: "COMMIT")
+        }
+        let released = Date().timeIntervalSince(start)
+        usleep(1_500_000)
+        // A check that passed just before the lock may still ping; none after that until the release.
+        #expect(count((locked + 1)...released) == 0)
+        #expect(count(released...(released + 1.5)) >= 1)
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait() == 0)
+        #expect(daemon.output.contains("the store took long to commit the watchdog's check"))
     }
 
     @Test func aSocketHandedInBySystemdIsServed() throws {
