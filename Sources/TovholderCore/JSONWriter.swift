@@ -189,6 +189,20 @@ extension RawRepresentable where RawValue == String, Self: JSONWritable {
     @inlinable public func write(to writer: inout JSONWriter) { writer.string(rawValue) }
 }
 
+extension Notice.Details: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("due", due)
+            w.field("firedAt", firedAt)
+            w.field("instance", instance)
+            w.field("role", role)
+            w.field("stageKind", stageKind)
+            w.field("status", status)
+            w.field("title", title)
+        }
+    }
+}
+
 extension Notice: JSONWritable {
     public func write(to writer: inout JSONWriter) {
         writer.object { w in

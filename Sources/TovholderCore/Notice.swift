@@ -56,27 +56,69 @@ public struct Notice: Sendable, Hashable, Codable {
 }
 
 extension Notice {
-    /// Reads a notice as `JSONWriter` wrote it (one object of plain strings), or gives nil for anything
-    /// else, which `JSONDecoder` then reads: the outbox reads back thousands of notices per delivery batch,
-    /// and `JSONDecoder` was the largest part of the dispatcher's work.
-    public init?(plainJSON bytes: UnsafeRawBufferPointer) {
+    /// What the outbox stores as a notice's payload: everything but what the outbox's own columns hold
+    /// (key, citizen, rule, stage, recipient, channel). Rows queued before the payload was cut down hold
+    /// the whole notice; its extra fields are the columns' values, so they read back the same.
+    public struct Details: Sendable, Hashable, Codable {
+        public var title: String
+        public var instance: String
+        public var stageKind: Stage.Kind
+        public var due: LocalDate
+        public var status: DeadlineStatus
+        public var role: Role
+        public var firedAt: String
+    }
+
+    public var details: Details {
+        Details(title: title, instance: instance, stageKind: stageKind, due: due, status: status, role: role, firedAt: firedAt)
+    }
+
+    /// A notice from the outbox's columns and its stored details.
+    public init(key: String, citizen: String, rule: String, stage: String, recipient: String, channel: String, details: Details) {
+        self.init(
+            citizen: citizen, rule: rule, title: details.title, instance: details.instance, stage: stage,
+            stageKind: details.stageKind, due: details.due, status: details.status, recipient: recipient, role: details.role,
+            channel: channel, firedAt: details.firedAt)
+        self.key = key
+    }
+
+    /// Every field of a notice, as JSON names it.
+    static let fieldNames: Set<String> = [
+        "key", "citizen", "rule", "title", "instance", "stage", "stageKind", "due", "status", "recipient", "role", "channel", "firedAt",
+    ]
+
+    /// One JSON object of plain strings, as `JSONWriter` writes it, or nil for anything else (which
+    /// `JSONDecoder` then reads): the outbox reads back thousands of notices per delivery batch, and
+    /// `JSONDecoder` was the largest part of the dispatcher's work. Only a notice's own field names.
+    static func plainFields(_ bytes: UnsafeRawBufferPointer) -> [String: String]? {
         var reader = PlainJSONReader(bytes: bytes)
         var fields: [String: String] = [:]
         guard reader.object({ key, reader in
-            guard reader.peek == UInt8(ascii: "\""), let value = reader.plainString(unicode: true) else { return false }
+            guard fieldNames.contains(key), reader.peek == UInt8(ascii: "\""), let value = reader.plainString(unicode: true) else {
+                return false
+            }
             return fields.updateValue(value, forKey: key) == nil
         }) else { return nil }
         reader.skipSpace()
-        guard reader.atEnd, fields.count == 13, let key = fields["key"], let citizen = fields["citizen"],
-            let rule = fields["rule"], let title = fields["title"], let instance = fields["instance"],
-            let stage = fields["stage"], let stageKind = fields["stageKind"].flatMap(Stage.Kind.init(rawValue:)),
-            let due = fields["due"].flatMap(LocalDate.init), let status = fields["status"].flatMap(DeadlineStatus.init(rawValue:)),
-            let recipient = fields["recipient"], let role = fields["role"].flatMap(Role.init(rawValue:)),
-            let channel = fields["channel"], let firedAt = fields["firedAt"]
+        return reader.atEnd ? fields : nil
+    }
+
+}
+
+extension Notice.Details {
+    /// Reads a stored payload (the details, or a whole notice as older rows hold it) as `JSONWriter`
+    /// wrote it, or gives nil for anything else.
+    public init?(plainJSON bytes: UnsafeRawBufferPointer) {
+        guard let fields = Notice.plainFields(bytes) else { return nil }
+        self.init(fields)
+    }
+
+    init?(_ fields: [String: String]) {
+        guard let title = fields["title"], let instance = fields["instance"],
+            let stageKind = fields["stageKind"].flatMap(Stage.Kind.init(rawValue:)), let due = fields["due"].flatMap(LocalDate.init),
+            let status = fields["status"].flatMap(DeadlineStatus.init(rawValue:)), let role = fields["role"].flatMap(Role.init(rawValue:)),
+            let firedAt = fields["firedAt"]
         else { return nil }
-        self.init(
-            citizen: citizen, rule: rule, title: title, instance: instance, stage: stage, stageKind: stageKind, due: due,
-            status: status, recipient: recipient, role: role, channel: channel, firedAt: firedAt)
-        self.key = key
+        self.init(title: title, instance: instance, stageKind: stageKind, due: due, status: status, role: role, firedAt: firedAt)
     }
 }

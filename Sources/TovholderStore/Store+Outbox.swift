@@ -25,7 +25,8 @@ extension Store {
     /// a firing repeated after a crash cannot queue a stage twice.
     @discardableResult
     public static func enqueue(_ db: Database, _ notice: Notice, at millis: Int64, tallies: Tallies? = nil) throws -> Bool {
-        let payload = String(decoding: notice.jsonBytes, as: UTF8.self)
+        // The columns hold the key, citizen, rule, stage, recipient and channel; the payload the rest.
+        let payload = String(decoding: notice.details.jsonBytes, as: UTF8.self)
         try run(
             db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
@@ -104,13 +105,17 @@ extension Store {
     }
 
     /// The columns `outboxEntry(from:)` reads, in its order.
-    static let outboxColumns = "id, payload, state, attempts, next_attempt_at, created_at, delivered_at, last_error"
+    static let outboxColumns =
+        "id, payload, state, attempts, next_attempt_at, created_at, delivered_at, last_error, key, citizen, rule, stage, recipient, channel"
 
-    /// An outbox row, or nil when its payload cannot be read as a notice.
+    /// An outbox row, or nil when its payload cannot be read as a notice's details.
     static func outboxEntry(from row: Columns) throws -> OutboxEntry? {
-        guard let notification = row.withBytes(1, { Notice(plainJSON: UnsafeRawBufferPointer($0)) })
-            ?? (try? decoder.decode(Notice.self, from: Data(row.text(1).utf8)))
+        guard let details = row.withBytes(1, { Notice.Details(plainJSON: UnsafeRawBufferPointer($0)) })
+            ?? (try? decoder.decode(Notice.Details.self, from: Data(row.text(1).utf8)))
         else { return nil }
+        let notification = Notice(
+            key: row.text(8), citizen: row.text(9), rule: row.text(10), stage: row.text(11), recipient: row.text(12),
+            channel: row.text(13), details: details)
         return OutboxEntry(
             id: row.int64(0), notice: notification, state: try row.value(2, as: OutboxEntry.State.self),
             attempts: row.int(3), nextAttemptAt: row.int64(4), createdAt: row.int64(5),

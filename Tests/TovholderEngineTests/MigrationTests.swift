@@ -82,4 +82,38 @@ struct MigrationTests {
             #expect(try Store.outboxCounts(db) == [.pending: 2, .delivered: 2, .failed: 2])
         }
     }
+    /// The outbox used to store the whole notice as its payload; it now stores what its columns do not
+    /// hold. Rows of both kinds are listed and delivered as the same notices.
+    @Test func outboxRowsHoldingTheWholeNoticeReadBackLikeNewOnes() throws {
+        let directory = scratchDirectory("outbox-payload")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try Store.open(path: directory.appendingPathComponent("tovholder.sqlite").path)
+        func notice(_ citizen: String, title: String) -> Notice {
+            Notice(
+                citizen: citizen, rule: "first-offer", title: title, instance: "takeover", stage: "remind-7d",
+                stageKind: .reminder, due: LocalDate("2026-03-09")!, status: .pending, recipient: "cw-anna", role: .caseworker,
+                channel: "spool", firedAt: "2026-03-02T07:00:00Z")
+        }
+        let old = notice("C-1", title: "Første \"virksomhedsrettede\" tilbud")  // escaped: read by JSONDecoder
+        let older = notice("C-2", title: "Første virksomhedsrettede tilbud")
+        let new = notice("C-3", title: "Første virksomhedsrettede tilbud")
+        try store.writeNow { db in
+            for whole in [old, older] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)
+                        """,
+                    arguments: [whole.key, whole.citizen, whole.rule, whole.stage, whole.recipient, whole.channel,
+                                String(decoding: whole.jsonBytes, as: UTF8.self)])
+            }
+            #expect(try Store.enqueue(db, new, at: 0))
+        }
+        try store.readNow { db in
+            #expect(try Store.outbox(db, state: nil, limit: 10).map(\.notice) == [new, older, old])
+            #expect(try Store.deliverable(db, now: 0, limit: 10).map(\.notice) == [old, older, new])
+            let payload = try String.fetchOne(db, sql: "SELECT payload FROM outbox WHERE citizen = 'C-3'") ?? ""
+            #expect(!payload.contains("C-3") && !payload.contains("cw-anna") && payload.contains("firedAt"))
+        }
+    }
 }
