@@ -60,9 +60,11 @@ public struct Store: Sendable {
     /// Runs `body` in a savepoint of the current transaction: what it wrote stays when it returns and is
     /// undone when it throws, and the transaction goes on either way. The savepoint's statements are
     /// prepared once (GRDB's `inSavepoint` compiles two statements a call: a tenth of the writer's time in
-    /// an ingestion load, where every event has its own savepoint). Throws `TransactionLost` when SQLite
-    /// ended the whole transaction (a full disk, an I/O error): the work of the savepoints before it is
-    /// gone too, and nothing more may be written as if it were not.
+    /// an ingestion load, where every event has its own savepoint). Throws `TransactionLost` when the
+    /// transaction cannot go on: SQLite ended it (a full disk, an I/O error), so the work of the
+    /// savepoints before is gone too, or the savepoint itself could not be undone or released, so what
+    /// `body` did cannot be told apart from the rest. Either way nothing more may be written as if all
+    /// were well, and the caller rolls the whole transaction back.
     public static func savepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try run(db.cachedStatement(sql: "SAVEPOINT command"), db)
         let value: T
@@ -70,16 +72,24 @@ public struct Store: Sendable {
             value = try body()
         } catch {
             guard db.isInsideTransaction else { throw TransactionLost(cause: error) }
-            try run(db.cachedStatement(sql: "ROLLBACK TO command"), db)
-            try run(db.cachedStatement(sql: "RELEASE command"), db)
+            do {
+                try run(db.cachedStatement(sql: "ROLLBACK TO command"), db)
+                try run(db.cachedStatement(sql: "RELEASE command"), db)
+            } catch let undo {
+                throw TransactionLost(cause: undo)
+            }
             throw error
         }
         guard db.isInsideTransaction else { throw TransactionLost(cause: nil) }
-        try run(db.cachedStatement(sql: "RELEASE command"), db)
+        do {
+            try run(db.cachedStatement(sql: "RELEASE command"), db)
+        } catch {
+            throw TransactionLost(cause: error)
+        }
         return value
     }
 
-    /// SQLite rolled back the whole transaction inside a savepoint; the transaction cannot go on.
+    /// The transaction cannot go on (see `savepoint`); the whole of it is rolled back.
     public struct TransactionLost: Error, CustomStringConvertible {
         public let cause: (any Error)?
         public var description: String {

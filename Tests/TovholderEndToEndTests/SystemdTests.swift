@@ -53,21 +53,25 @@ import TovholderHarness
         listener.start()
         func count(_ range: ClosedRange<Double>) -> Int { pings.withLock { $0.filter(range.contains).count } }
 
-        usleep(1_500_000)
-        #expect(count(0...1.5) >= 2)
-        // Another process takes the write lock for three seconds (the daemon waits up to ten for it).
+        // (Waits below are generous: the whole suite runs at once on two cores.)
+        func wait(until condition: () -> Bool) {
+            for _ in 0..<200 where !condition() { usleep(50_000) }
+        }
+        wait { count(0...1000) >= 2 }
+        #expect(count(0...1000) >= 2)
+        // Another process takes the write lock for four seconds (the daemon waits up to ten for it).
         let other = try DatabaseQueue(path: workspace.directory.appendingPathComponent("tovholder.sqlite").path)
         let locked = Date().timeIntervalSince(start)
         try other.writeWithoutTransaction { db in
             try db.execute(sql: "BEGIN IMMEDIATE")
-            usleep(3_000_000)
+            usleep(4_000_000)
             try db.execute(sql: "COMMIT")
         }
         let released = Date().timeIntervalSince(start)
-        usleep(1_500_000)
+        wait { count(released...1000) >= 1 }
         // A check that passed just before the lock may still ping; none after that until the release.
-        #expect(count((locked + 1)...released) == 0)
-        #expect(count(released...(released + 1.5)) >= 1)
+        #expect(count((locked + 1.5)...released) == 0)
+        #expect(count(released...1000) >= 1)
         daemon.signal(SIGTERM)
         #expect(daemon.wait() == 0)
         #expect(daemon.output.contains("the store took long to commit the watchdog's check"))

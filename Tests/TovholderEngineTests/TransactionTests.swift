@@ -75,6 +75,23 @@ struct TransactionTests {
         #expect(try Self.labels(path) == ["d"])
     }
 
+    /// A savepoint that cannot be undone (here its body released it before failing, so ROLLBACK TO has
+    /// nothing to go back to) must not leave the failed work to be committed with the rest.
+    @Test func aSavepointThatCannotBeUndoneLosesTheTransactionNotJustTheCommand() throws {
+        let (store, path) = try Self.openStore()
+        #expect(throws: Store.TransactionLost.self) {
+            try store.writeNow { db in
+                try Store.savepoint(db) { try Store.setMeta(db, "a", "lost") }
+                try Store.savepoint(db) {
+                    try Store.setMeta(db, "b", "would be committed though refused")
+                    try db.execute(sql: "RELEASE command")
+                    throw Refused()
+                }
+            }
+        }
+        #expect(try Self.labels(path).isEmpty)
+    }
+
     /// A read sees one snapshot from its first query to its end, and a read that fails leaves no
     /// transaction open on its connection (that reader would otherwise see that snapshot for ever).
     @Test func aReadSeesOneSnapshotAndAFailedReadLeavesNoTransactionOpen() throws {
