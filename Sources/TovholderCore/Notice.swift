@@ -102,7 +102,6 @@ extension Notice {
         reader.skipSpace()
         return reader.atEnd ? fields : nil
     }
-
 }
 
 extension Notice.Details {
