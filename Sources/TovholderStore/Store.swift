@@ -80,8 +80,8 @@ public struct Store: Sendable {
             }
             throw error
         }
-        guard db.isInsideTransaction else { throw TransactionLost(cause: nil) }
         do {
+            // Also how a transaction SQLite ended inside `body` shows: there is no savepoint to release.
             try run(db.cachedStatement(sql: "RELEASE command"), db)
         } catch {
             throw TransactionLost(cause: error)
