@@ -77,7 +77,7 @@ struct MainFigures {
 
         // Sustained durable ingestion.
         cpu = stage.cpu
-        let ingest = try Load.ingest(socket: stage.socket, citizens: data.open, date: today.description, seconds: seconds)
+        let ingest = try Load.ingest(socket: stage.socket, citizens: open, date: today.description, seconds: seconds)
         report.figure("ingest_events_per_second", ingest.rate, "events/s", ">=", 50_000)
         report.cost("ingest_cpu_us_per_event", cpu: stage.cpu - cpu, operations: ingest.acknowledged)
         if ingest.failed > 0 { report.note("ingestion: \(ingest.failed) requests refused") }

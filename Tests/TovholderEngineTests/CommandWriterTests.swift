@@ -16,10 +16,16 @@ struct CommandWriterTests {
     /// A task whose label the test reads back from the queue order.
     static func task(_ label: String) async -> CommandWriter.Work {
         // The test only looks at where the work is placed, then resumes its waiter (`finish`).
+        await task { db in try Store.setMeta(db, "label", label) }
+    }
+
+    /// A task running `body`, as the writer queues it; its waiter is resumed when the task is applied
+    /// (or by `finish`).
+    static func task(_ body: @escaping @Sendable (Database) throws -> Void) async -> CommandWriter.Work {
         await withCheckedContinuation { (outer: CheckedContinuation<CommandWriter.Work, Never>) in
             Task {
                 try? await withCheckedThrowingContinuation { (inner: CheckedContinuation<Void, any Error>) in
-                    outer.resume(returning: .task({ db in try Store.setMeta(db, "label", label) }, inner))
+                    outer.resume(returning: .task(body, inner))
                 }
             }
         }

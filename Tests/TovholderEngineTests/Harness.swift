@@ -21,6 +21,13 @@ let scratchRoot: URL = {
 /// A fresh directory for one test, under `scratchRoot`.
 func scratchDirectory(_ prefix: String) -> URL { scratchRoot.appendingPathComponent("\(prefix)-\(UUID())") }
 
+/// The path of a file `name` in a fresh directory made for one test (a store file, say).
+func scratchFile(_ prefix: String, _ name: String) throws -> String {
+    let directory = scratchDirectory(prefix)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent(name).path
+}
+
 /// A wall clock the test moves, together with a TestClock, so the scheduler's sleeps and its idea of
 /// "now" stay in step.
 final class TestWall: WallClock {

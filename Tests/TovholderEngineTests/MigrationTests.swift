@@ -17,9 +17,7 @@ struct MigrationTests {
 
     /// v3 replaced the (state, due) index of every deadline by a due-date index of the open ones only.
     @Test func aVersion2StoreGetsTheOpenDeadlinesIndexAndStillListsOverdueDeadlines() throws {
-        let directory = scratchDirectory("migration")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("old.sqlite").path
+        let path = try scratchFile("migration", "old.sqlite")
         let id = CitizenID(trusted: "C-1")
         do {
             let old = try DatabaseQueue(path: path)
@@ -52,9 +50,7 @@ struct MigrationTests {
     /// v4 replaced the (state, id) index of every notice by an index of the failed ones; operators still
     /// list each state newest first.
     @Test func aVersion3StoreListsNoticesOfEachStateNewestFirst() throws {
-        let directory = scratchDirectory("migration")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("old3.sqlite").path
+        let path = try scratchFile("migration", "old3.sqlite")
         func notice(_ n: Int) -> Notice {
             Notice(
                 citizen: "C-\(n)", rule: "contract", title: "Kontrakt", instance: "takeover", stage: "due", stageKind: .due,
@@ -82,12 +78,11 @@ struct MigrationTests {
             #expect(try Store.outboxCounts(db) == [.pending: 2, .delivered: 2, .failed: 2])
         }
     }
+
     /// The outbox used to store the whole notice as its payload; it now stores what its columns do not
     /// hold. Rows of both kinds are listed and delivered as the same notices.
     @Test func outboxRowsHoldingTheWholeNoticeReadBackLikeNewOnes() throws {
-        let directory = scratchDirectory("outbox-payload")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try Store.open(path: directory.appendingPathComponent("tovholder.sqlite").path)
+        let store = try Store.open(path: scratchFile("outbox-payload", "tovholder.sqlite"))
         func notice(_ citizen: String, title: String) -> Notice {
             Notice(
                 citizen: citizen, rule: "first-offer", title: title, instance: "takeover", stage: "remind-7d",

@@ -11,9 +11,7 @@ struct TransactionTests {
     struct Refused: Error {}
 
     static func openStore() throws -> (Store, String) {
-        let directory = scratchDirectory("transactions")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("tovholder.sqlite").path
+        let path = try scratchFile("transactions", "tovholder.sqlite")
         return (try Store.open(path: path), path)
     }
 
@@ -138,14 +136,8 @@ struct TransactionTests {
         let second = Citizen(id: CitizenID(trusted: "T-2"), caseworker: "cw-a", takeover: LocalDate("2026-01-02")!)
         let before = Ticket()
         let after = Ticket()
-        let task = await withCheckedContinuation { (outer: CheckedContinuation<CommandWriter.Work, Never>) in
-            Task {
-                try? await withCheckedThrowingContinuation { (inner: CheckedContinuation<Void, any Error>) in
-                    outer.resume(returning: .task({ db in try db.execute(sql: "ROLLBACK") }, inner))
-                }
-            }
-        }
-        let caller = Caller(uid: 1000, pid: 1, name: "test")
+        let task = await CommandWriterTests.task { db in try db.execute(sql: "ROLLBACK") }
+        let caller = CommandWriterTests.caller
         h.engine.writer.apply([
             .command(.addCitizen(citizen), caller, before), task,
             // Outside a transaction, this one's savepoint would begin and commit a transaction of its own.
