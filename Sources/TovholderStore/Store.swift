@@ -97,7 +97,8 @@ public struct Store: Sendable {
         }
     }
 
-    /// Opens (creating if needed) the store at `path` and migrates it.
+    /// Opens (creating if needed) the store at `path` and migrates it. With `synchronous` "full" (the
+    /// default) every commit is synced to disk before it returns; with "normal" only checkpoints are.
     public static func open(path: String, synchronous: String = "full") throws -> Store {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -126,6 +127,10 @@ public struct Store: Sendable {
             }
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB turns a pool's writer to `synchronous = NORMAL` when it switches the store to WAL, after
+        // `prepareDatabase` has run: commits then reached the log but were not synced, so an acknowledged
+        // change survived a crash of the process but not of the machine. Set again here, it holds.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(mode)") }
         var store = Store(writer: pool)
         store.checkpointer = try DatabaseQueue(path: path, configuration: configuration)
         try store.migrate()
