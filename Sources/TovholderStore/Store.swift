@@ -114,7 +114,7 @@ public struct Store: Sendable {
             if !db.configuration.readonly {
                 // The one writer keeps 64 MiB of pages (SQLite's default is 2 MiB): an import batch or a
                 // burst of firings touches far more than that.
-                try db.execute(sql: "PRAGMA cache_size = -65536")
+                try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
                 // Checkpoints run on their own connection (`checkpoint()`, every 100 ms in the daemon), not
                 // in whichever commit crosses SQLite's 1,000-page mark: that commit also paid for copying
                 // the log into a large database file and syncing it, and its acknowledgements waited (p99
@@ -123,7 +123,7 @@ public struct Store: Sendable {
                 // by then, and a log that is fully copied at a commit starts over instead of growing.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.writerCheckpointPages)")
                 // A log that grew during a large import is cut back to 64 MiB when it starts over.
-                try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.logSizeLimit)")
             }
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -148,6 +148,10 @@ public struct Store: Sendable {
 
     /// The log size (in pages) past which a commit checkpoints in the writer itself.
     public static let writerCheckpointPages = 10_000
+    /// The writer's page cache: 64 MiB (SQLite's default is 2 MiB).
+    public static let writerCacheKiB = 65_536
+    /// A write-ahead log that grew past this is cut back to it when it starts over: 64 MiB.
+    public static let logSizeLimit = 64 << 20
 
     /// A connection of its own for checkpoints (nil for an in-memory store).
     var checkpointer: DatabaseQueue?

@@ -23,4 +23,16 @@ struct DurabilityTests {
         _ = try Store.open(path: path)
         #expect(try writerSynchronous(try Store.open(path: path)) == 2)
     }
+
+    /// The writer's other settings, which GRDB could also have set after `prepareDatabase`, hold as well.
+    @Test func theWritersOtherSettingsHold() throws {
+        let store = try Store.open(path: try scratchFile("sync", "settings.sqlite"))
+        let (foreignKeys, cache, logLimit) = try store.writer.writeWithoutTransaction { db in
+            (try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA cache_size"),
+             try Int.fetchOne(db, sql: "PRAGMA journal_size_limit"))
+        }
+        #expect(foreignKeys == 0)
+        #expect(cache == -Store.writerCacheKiB)  // negative: KiB, not pages
+        #expect(logLimit == Store.logSizeLimit)
+    }
 }
