@@ -43,6 +43,10 @@ struct Bench: ParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let report = Report(scale: citizens)
         report.note("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB; work dir \(work.path)")
+        // The disk's own sync latency, on the idle machine, before any load: 100 syncs per second of `--seconds`.
+        let syncs = try DiskProbe.syncLatencies(in: work, count: min(1000, max(100, Int(seconds * 100))))
+        report.figure("disk_fdatasync_p50_ms", syncs.percentile(50) / 1000, "ms")
+        report.figure("disk_fdatasync_p99_ms", syncs.percentile(99) / 1000, "ms")
 
         if figures != .timers {
             let main = try Stage(work: work.appendingPathComponent("main"), bins: bins, simulated: false, rulebook: nil)
