@@ -11,6 +11,8 @@ public actor SpoolChannel: NotificationChannel {
     public nonisolated let path: String
     private var descriptor: Int32 = -1
     private var writtenBeforeStart: Set<String>
+    /// This process created the file, and its directory is not yet synced.
+    private var directoryPending = false
 
     /// How much of the file's end is read for keys at start.
     static let tailBytes = 4 << 20
@@ -34,8 +36,16 @@ public actor SpoolChannel: NotificationChannel {
 
     private func append(_ data: Data) -> ChannelError? {
         if descriptor < 0 {
+            if access(path, F_OK) != 0 { directoryPending = true }
             descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
             if descriptor < 0 { return ChannelError("cannot open spool \(path): \(String(cString: strerror(errno)))") }
+        }
+        // A new file's name is in its directory, which the file's own fsync does not sync: without this, a
+        // power loss could take the file away, and with it notices the outbox records as delivered. Nothing
+        // is written until it succeeds; the next batch tries again.
+        if directoryPending {
+            if let error = Self.syncDirectory(of: path) { return error }
+            directoryPending = false
         }
         let failure: ChannelError? = data.withUnsafeBytes { raw in
             var offset = 0
@@ -55,6 +65,15 @@ public actor SpoolChannel: NotificationChannel {
             return failure
         }
         if fsync(descriptor) != 0 { return ChannelError("cannot sync spool \(path): \(String(cString: strerror(errno)))") }
+        return nil
+    }
+
+    static func syncDirectory(of path: String) -> ChannelError? {
+        let directory = (path as NSString).deletingLastPathComponent
+        let handle = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard handle >= 0 else { return ChannelError("cannot open spool directory \(directory): \(String(cString: strerror(errno)))") }
+        defer { close(handle) }
+        if fsync(handle) != 0 { return ChannelError("cannot sync spool directory \(directory): \(String(cString: strerror(errno)))") }
         return nil
     }
 
