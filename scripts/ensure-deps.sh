@@ -3,7 +3,7 @@
 # Swift 6 toolchain is on PATH. Safe to run repeatedly: it installs nothing that is already there.
 set -euo pipefail
 
-packages=(libsystemd-dev libsqlite3-dev pkg-config systemd tzdata)
+packages=(libsystemd-dev libsqlite3-dev pkg-config systemd tzdata strace)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

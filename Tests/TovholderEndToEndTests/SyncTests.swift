@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TovholderCore
+import TovholderHarness
+
+/// An acknowledgement means the change is on disk: the real daemon, traced with strace, syncs the store's
+/// write-ahead log between receiving each change and acknowledging it. (The store once asked SQLite for
+/// this and GRDB quietly turned it off; no other test could tell, since SIGKILL leaves the page cache.)
+@Suite(.serialized) struct SyncTests {
+    static let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: strace != nil, "needs strace, which scripts/ensure-deps.sh (make test) installs"))
+    func eachAcknowledgedChangeWaitsForASyncOfTheLog() throws {
+        let workspace = try Workspace()
+        let trace = workspace.directory.appendingPathComponent("syncs.trace").path
+        let daemon = try DaemonProcess(
+            workspace,
+            arguments: [
+                "-f", "-qq", "-ttt", "-y", "-e", "trace=fdatasync,fsync", "-o", trace,
+                binaries.appendingPathComponent("tovholderd").path,
+                "--config", workspace.config, "--state-dir", workspace.directory.path, "--socket", workspace.socket,
+            ],
+            executable: Self.strace!
+        ).waitUntilServing(timeout: 60)
+
+        // One change at a time, each sent only once the one before is acknowledged.
+        let client = try LineClient(path: workspace.socket)
+        let takeover = today().adding(days: -10)
+        var windows: [(sent: Double, acknowledged: Double)] = []
+        for index in 0..<20 {
+            let sent = Date().timeIntervalSince1970
+            client.send(#"{"v":1,"op":"citizen.add","params":{"id":"S-\#(index)","caseworker":"cw-anna","takeover":"\#(takeover)"}}"# + "\n")
+            let answer = client.readLine() ?? ""
+            windows.append((sent, Date().timeIntervalSince1970))
+            #expect(answer.contains(#""ok":true"#), "\(answer)")
+        }
+
+        // Stop the daemon (strace's child; its pid is in the state lock) so that strace writes out its trace.
+        let lock = try String(contentsOfFile: workspace.directory.appendingPathComponent("tovholderd.lock").path, encoding: .utf8)
+        let pid = try #require(pid_t(lock.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGTERM)
+        #expect(daemon.wait() == 0)
+
+        // When each sync of the log began: `PID SECONDS.MICROS fdatasync(FD</path/tovholder.sqlite-wal>…`.
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        let syncs = lines.compactMap { line -> Double? in
+            guard line.contains("tovholder.sqlite-wal>"), line.contains("sync(") else { return nil }
+            let fields = line.split(separator: " ")
+            return fields.count > 1 ? Double(fields[1]) : nil
+        }
+        #expect(syncs.count >= windows.count, "\(syncs.count) syncs of the log for \(windows.count) changes")
+        for (index, window) in windows.enumerated() {
+            #expect(syncs.contains { $0 >= window.sent && $0 <= window.acknowledged },
+                    "change \(index) was acknowledged without a sync of the log")
+        }
+    }
+}
