@@ -16,7 +16,8 @@ import TovholderHarness
         let daemon = try DaemonProcess(
             workspace,
             arguments: [
-                "-f", "-qq", "-ttt", "-y", "-e", "trace=fdatasync,fsync", "-o", trace,
+                // --seccomp-bpf: the daemon stops for the traced calls only, not for every system call.
+                "--seccomp-bpf", "-f", "-qq", "-ttt", "-y", "-e", "trace=fdatasync,fsync", "-o", trace,
                 binaries.appendingPathComponent("tovholderd").path,
                 "--config", workspace.config, "--state-dir", workspace.directory.path, "--socket", workspace.socket,
             ],
