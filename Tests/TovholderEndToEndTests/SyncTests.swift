@@ -23,6 +23,16 @@ import TovholderHarness
             ],
             executable: Self.strace!
         ).waitUntilServing(timeout: 60)
+        // The daemon is strace's child; its pid is in the state lock. Signalling strace would only detach it.
+        let lock = try String(contentsOfFile: workspace.directory.appendingPathComponent("tovholderd.lock").path, encoding: .utf8)
+        let pid = try #require(pid_t(lock.trimmingCharacters(in: .whitespacesAndNewlines)))
+        var stopped = false
+        defer {
+            if !stopped {
+                kill(pid, SIGKILL)
+                daemon.wait()
+            }
+        }
 
         // One change at a time, each sent only once the one before is acknowledged.
         let client = try LineClient(path: workspace.socket)
@@ -36,11 +46,10 @@ import TovholderHarness
             #expect(answer.contains(#""ok":true"#), "\(answer)")
         }
 
-        // Stop the daemon (strace's child; its pid is in the state lock) so that strace writes out its trace.
-        let lock = try String(contentsOfFile: workspace.directory.appendingPathComponent("tovholderd.lock").path, encoding: .utf8)
-        let pid = try #require(pid_t(lock.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Stop the daemon, so that strace writes out its trace and exits with the daemon's status.
         kill(pid, SIGTERM)
         #expect(daemon.wait() == 0)
+        stopped = true
 
         // When each sync of the log began: `PID SECONDS.MICROS fdatasync(FD</path/tovholder.sqlite-wal>…`.
         let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
