@@ -102,9 +102,7 @@ public struct Store: Sendable {
     public static func open(path: String, synchronous: String = "full") throws -> Store {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        let mode = synchronous == "normal" ? "NORMAL" : "FULL"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(mode)")
             // The schema declares its foreign keys but SQLite does not enforce them: enforcement makes every
             // insert into `event` and `deadline` a statement transaction that copies each page it touches
             // to a sub-journal first (six times the bytes written, a third of an import's time). Every
@@ -127,9 +125,12 @@ public struct Store: Sendable {
             }
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        // GRDB turns a pool's writer to `synchronous = NORMAL` when it switches the store to WAL, after
-        // `prepareDatabase` has run: commits then reached the log but were not synced, so an acknowledged
-        // change survived a crash of the process but not of the machine. Set again here, it holds.
+        // Set here, not in `prepareDatabase`: GRDB turns a pool's writer to `synchronous = NORMAL` when it
+        // switches the store to WAL, after `prepareDatabase` has run, and until 2026-11-23 the mode set there
+        // never held (commits reached the log unsynced, and an acknowledged change survived a crash of the
+        // process but not of the machine). Only the writer commits; the other connections read or
+        // checkpoint, and a checkpoint syncs the same way in either mode.
+        let mode = synchronous == "normal" ? "NORMAL" : "FULL"
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(mode)") }
         var store = Store(writer: pool)
         store.checkpointer = try DatabaseQueue(path: path, configuration: configuration)
