@@ -253,7 +253,12 @@ public struct RequestHandler: Sendable {
             timers: TimersView(
                 fired: status.timers.fired, queued: status.timers.queued,
                 latenessP50Ms: status.timers.lateness(percentile: 50), latenessP99Ms: status.timers.lateness(percentile: 99),
-                latenessMaxMs: status.timers.sortedLateness.last))
+                latenessMaxMs: status.timers.sortedLateness.last),
+            writes: WritesView(
+                commits: status.writes.commits, changes: status.writes.changes,
+                commitP50Us: status.writes.commit?.p50, commitP99Us: status.writes.commit?.p99,
+                commitMaxUs: status.writes.commit?.max, answerP50Us: status.writes.answer?.p50,
+                answerP99Us: status.writes.answer?.p99, answerMaxUs: status.writes.answer?.max))
     }
 
     func encode<R: Encodable>(_ response: R) -> Data {

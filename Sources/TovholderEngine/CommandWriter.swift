@@ -103,6 +103,8 @@ public final class CommandWriter: Service, Sendable {
     let logger: Logger
     let onTimerArmed: @Sendable (Int64) -> Void
     private let queue = WorkQueue()
+    /// How long commits and answers take, for `status`.
+    public let stats = WriteStats()
     /// At most this many commands per transaction.
     static let maxBatch = 2000
 
@@ -223,6 +225,8 @@ public final class CommandWriter: Service, Sendable {
 
     func apply(_ batch: [Work]) {
         let now = wall.nowMillis()
+        let clock = WriteStats.monotonicNanos
+        var workDone: UInt64 = 0
         let workflow = self.workflow
         typealias Outcome = Result<CommandResult, any Error>
         var outcomes: [Outcome?]
@@ -281,8 +285,13 @@ public final class CommandWriter: Service, Sendable {
                     }
                 }
                 try tallies.flush(db)
+                workDone = clock()
                 return (outcomes, earliest)
             }
+            let committed = clock()
+            stats.record(commitNanos: committed &- workDone, answers: batch.compactMap { work in
+                if case .command(_, _, let ticket) = work { committed &- ticket.queuedAt } else { nil }
+            })
             // The scheduler hears of new timers before anyone hears "done".
             if let earliest { onTimerArmed(earliest) }
         } catch {
@@ -328,6 +337,8 @@ public final class Ticket: Sendable {
     }
 
     private let state = Mutex(State.waiting([]))
+    /// When the command was queued, on `WriteStats`' monotonic clock: its answer time starts here.
+    let queuedAt = WriteStats.monotonicNanos()
 
     init() {}
 

@@ -178,6 +178,7 @@ public final class Engine: Sendable {
         public var nextFiring: Int64?
         public var today: LocalDate
         public var timers: Scheduler.Stats
+        public var writes: WriteStats.Snapshot
     }
 
     public func status() throws -> Status {
@@ -186,7 +187,7 @@ public final class Engine: Sendable {
         let counts = try storedCounts(today: today)
         return Status(
             citizens: counts.citizens, events: counts.events, deadlines: counts.deadlines, outbox: counts.outbox,
-            nextFiring: next, today: today, timers: timers)
+            nextFiring: next, today: today, timers: timers, writes: writer.stats.snapshot)
     }
 
     struct Counts: Sendable {

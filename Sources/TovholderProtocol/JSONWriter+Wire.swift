@@ -147,6 +147,21 @@ extension TimersView: JSONWritable {
     }
 }
 
+extension WritesView: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.field("answerMaxUs", answerMaxUs)
+            w.field("answerP50Us", answerP50Us)
+            w.field("answerP99Us", answerP99Us)
+            w.field("changes", changes)
+            w.field("commitMaxUs", commitMaxUs)
+            w.field("commitP50Us", commitP50Us)
+            w.field("commitP99Us", commitP99Us)
+            w.field("commits", commits)
+        }
+    }
+}
+
 extension StatusView: JSONWritable {
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
@@ -161,6 +176,7 @@ extension StatusView: JSONWritable {
             w.field("today", today)
             w.field("uptimeSeconds", uptimeSeconds)
             w.field("version", version)
+            w.field("writes", writes)
         }
     }
 }

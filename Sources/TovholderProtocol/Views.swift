@@ -15,12 +15,15 @@ public struct StatusView: Codable, Sendable {
     public var rulebook: String
     public var today: LocalDate
     public var timers: TimersView?
+    public var writes: WritesView?
 
     public init(
         version: String, startedAt: String, uptimeSeconds: Int, citizens: Int, events: Int, deadlines: [String: Int],
-        nextFiring: String?, outbox: [String: Int], rulebook: String, today: LocalDate, timers: TimersView? = nil
+        nextFiring: String?, outbox: [String: Int], rulebook: String, today: LocalDate, timers: TimersView? = nil,
+        writes: WritesView? = nil
     ) {
         self.timers = timers
+        self.writes = writes
         self.version = version
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
@@ -242,5 +245,33 @@ public struct TimersView: Codable, Sendable {
         self.latenessP50Ms = latenessP50Ms
         self.latenessP99Ms = latenessP99Ms
         self.latenessMaxMs = latenessMaxMs
+    }
+}
+
+/// The writer's work: transactions committed and changes answered since start, and over the last one to
+/// two minutes how long a commit took (COMMIT with its sync of the log: the disk's part) and how long a
+/// change waited for its answer (the batch before it, its own batch's work and the commit), in
+/// microseconds; a percentile is the upper bound of a bucket at most a tenth wide.
+public struct WritesView: Codable, Sendable {
+    public var commits: Int
+    public var changes: Int
+    public var commitP50Us: Int64?
+    public var commitP99Us: Int64?
+    public var commitMaxUs: Int64?
+    public var answerP50Us: Int64?
+    public var answerP99Us: Int64?
+    public var answerMaxUs: Int64?
+    public init(
+        commits: Int, changes: Int, commitP50Us: Int64?, commitP99Us: Int64?, commitMaxUs: Int64?,
+        answerP50Us: Int64?, answerP99Us: Int64?, answerMaxUs: Int64?
+    ) {
+        self.commits = commits
+        self.changes = changes
+        self.commitP50Us = commitP50Us
+        self.commitP99Us = commitP99Us
+        self.commitMaxUs = commitMaxUs
+        self.answerP50Us = answerP50Us
+        self.answerP99Us = answerP99Us
+        self.answerMaxUs = answerMaxUs
     }
 }

@@ -54,6 +54,13 @@ import TovholderCore
         #expect((status["deadlines"] as? [String: Int])?["overdue"] == 1)
         #expect(status["version"] as? String == "0.1.0")
         #expect(status["nextFiring"] is String)
+        // The writer's own account: the citizen and the event were each committed and answered.
+        let writes = status["writes"] as? [String: Int] ?? [:]
+        #expect(writes["changes"] ?? 0 >= 2 && writes["commits"] ?? 0 >= 2, "\(writes)")
+        #expect((writes["commitP99Us"] ?? 0) > 0 && (writes["answerMaxUs"] ?? 0) >= (writes["answerP50Us"] ?? .max))
+        let humanStatus = ctl(["status"], socket: socket).out
+        #expect(humanStatus.contains("commits,") && humanStatus.contains("commit time:  p50 "), "\(humanStatus)")
+        #expect(humanStatus.contains("answer time:  p50 ") && humanStatus.contains("(last 1–2 min)"), "\(humanStatus)")
 
         let human = ctl(["citizen", "show", "K-100"], socket: socket)
         #expect(human.status == 0)
