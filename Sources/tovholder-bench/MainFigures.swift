@@ -64,6 +64,14 @@ struct MainFigures {
         report.figure("ack_rate_reached", single.achieved, "events/s")
         report.cost("ack_cpu_us_per_event", cpu: stage.cpu - cpu, operations: single.latencies.samples.count)
         try report.steal("ack", since: machine)
+        // The daemon's own account of the same load (its status covers the last one to two minutes, and it
+        // was started afresh before it): how long a commit with its sync took, and a change from its
+        // arrival at the writer to its commit, which the latency above adds the socket and the loops to.
+        let writes = try stage.status()["writes"] as? [String: Int] ?? [:]
+        for (figure, field) in [("ack_daemon_commit_p99_ms", "commitP99Us"), ("ack_daemon_answer_p99_ms", "answerP99Us")] {
+            guard let micros = writes[field] else { throw HarnessError("status has no writes.\(field): \(writes)") }
+            report.figure(figure, Double(micros) / 1000, "ms")
+        }
 
         // status and citizen show at 5,000 requests/s from 16 clients.
         let count = citizens

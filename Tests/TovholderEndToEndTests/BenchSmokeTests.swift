@@ -13,6 +13,7 @@ struct BenchSmokeTests {
         "rss_after_import_mib", "catchup_delivered_per_second", "catchup_cpu_us_per_notice",
         "restart_to_ready_seconds", "store_bytes_per_citizen", "rss_loaded_mib", "rss_loaded_bytes_per_citizen",
         "ack_latency_p50_ms", "ack_latency_p99_ms", "ack_rate_reached", "ack_cpu_us_per_event", "ack_cpu_steal_pct",
+        "ack_daemon_commit_p99_ms", "ack_daemon_answer_p99_ms",
         "query_latency_p50_ms", "query_latency_p99_ms", "query_rate_reached", "query_cpu_us_per_request",
         "query_cpu_steal_pct", "ingest_events_per_second", "ingest_cpu_us_per_event", "ingest_cpu_steal_pct",
         "rss_after_load_mib", "burst_10000_queued_seconds", "burst_cpu_us_per_timer", "burst_cpu_steal_pct",
@@ -65,6 +66,9 @@ struct BenchSmokeTests {
         // The disk probe's percentiles are in order, and its scratch file is gone.
         #expect((printed["disk_fdatasync_p99_ms"]?.value ?? -1) >= (printed["disk_fdatasync_p50_ms"]?.value ?? 0))
         #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("fdatasync-probe.bin").path))
+        // The daemon timed the acknowledgement load's commits and answers (nothing else was written then).
+        #expect((printed["ack_daemon_commit_p99_ms"]?.value ?? 0) > 0)
+        #expect((printed["ack_daemon_answer_p99_ms"]?.value ?? 0) > 0)
         // Each load's share of stolen processor time is a share.
         for (name, figure) in printed where name.hasSuffix("_cpu_steal_pct") {
             #expect(figure.value <= 100 && figure.unit == "%", "\(name): \(figure.value) \(figure.unit)")
