@@ -25,6 +25,9 @@ public final class WriteStats: Sendable {
         var changes = 0
         var commit: WindowedHistogram
         var answer: WindowedHistogram
+        /// The last snapshot: current until the next commit or the next window. `status` asks for it with
+        /// every request, up to thousands a second, mostly with no commit in between.
+        var cached: Snapshot?
     }
 
     private let state: Mutex<State>
@@ -53,9 +56,15 @@ public final class WriteStats: Sendable {
     public var snapshot: Snapshot {
         let at = now()
         return state.withLock { state in
-            Snapshot(
+            if let cached = state.cached, cached.commits == state.commits,
+                !state.commit.rotates(at: at), !state.answer.rotates(at: at) {
+                return cached
+            }
+            let fresh = Snapshot(
                 commits: state.commits, changes: state.changes,
                 commit: state.commit.merged(at: at).summary, answer: state.answer.merged(at: at).summary)
+            state.cached = fresh
+            return fresh
         }
     }
 }
@@ -145,6 +154,12 @@ struct WindowedHistogram: Sendable {
     private var currentStart: UInt64?
 
     init(window: UInt64) { self.window = window }
+
+    /// Whether `now` starts a new window (what `merged(at:)` gives then differs from before).
+    func rotates(at now: UInt64) -> Bool {
+        guard let start = currentStart else { return true }
+        return now >= start && now - start >= window
+    }
 
     /// Starts a new window once the current one is `window` old; one that ended more than a window ago is
     /// dropped as well.
