@@ -251,7 +251,7 @@ public struct RequestHandler: Sendable {
             outbox: Dictionary(uniqueKeysWithValues: status.outbox.map { ($0.key.rawValue, $0.value) }),
             rulebook: engine.workflow.rulebook.name, today: status.today,
             timers: TimersView(
-                fired: status.timers.fired, queued: status.timers.queued,
+                fired: status.timers.fired, caughtUp: status.timers.caughtUp, queued: status.timers.queued,
                 latenessP50Ms: status.timers.lateness(percentile: 50), latenessP99Ms: status.timers.lateness(percentile: 99),
                 latenessMaxMs: status.timers.sortedLateness.last),
             writes: WritesView(

@@ -24,6 +24,13 @@ struct StatusCommand: ParsableCommand {
                 next firing:  \(status.nextFiring.map(Output.shortTime) ?? "none armed")
                 outbox:       \(status.outbox["pending"] ?? 0) pending, \(status.outbox["delivered"] ?? 0) delivered, \(status.outbox["failed"] ?? 0) failed
                 """)
+            if let timers = status.timers {
+                let lateness = [("p50", timers.latenessP50Ms), ("p99", timers.latenessP99Ms), ("max", timers.latenessMaxMs)]
+                    .compactMap { name, ms in ms.map { "\(name) \($0) ms" } }
+                let caughtUp = timers.caughtUp.map { $0 > 0 ? " (\($0) caught up)" : "" } ?? ""
+                print("timers:       \(timers.fired) fired\(caughtUp), \(timers.queued) notices queued since start"
+                    + (lateness.isEmpty ? "" : "; lateness \(lateness.joined(separator: ", ")) (last 10,000)"))
+            }
             if let writes = status.writes {
                 print("""
                     writes:       \(writes.commits) commits, \(writes.changes) changes since start

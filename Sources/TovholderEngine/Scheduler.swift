@@ -34,6 +34,10 @@ public actor Scheduler: Service {
 
     public struct Stats: Sendable {
         public var fired = 0
+        /// Of `fired`, the timers that were already due when the scheduler last looked before sleeping: due
+        /// while the daemon was down, or armed already due (a back-dated event, an imported history). They
+        /// are caught up at once and left out of the lateness, which is the scheduler's own timekeeping.
+        public var caughtUp = 0
         public var queued = 0
         public var lastFiredAt: Int64?
         /// Lateness of recent firings, from the timer's instant until its notices were on disk, in
@@ -70,6 +74,10 @@ public actor Scheduler: Service {
         self.maxSleep = maxSleep
         self.onQueued = onQueued
     }
+
+    /// The wall time at which the loop last decided to sleep: a timer due after it was still to come
+    /// then, so its lateness is the scheduler's; one due at or before it is being caught up.
+    private var lookedAt: Int64?
 
     /// Loads the earliest armed timer. Called before the daemon reports ready.
     public func prime() async throws {
@@ -125,6 +133,7 @@ public actor Scheduler: Service {
                 continue
             }
             let cap = maxSleep.components.seconds * 1000
+            lookedAt = now
             await alarm.sleep(untilWall: nextWake ?? now + cap, wall: wall, capMillis: cap)
         }
     }
@@ -154,7 +163,9 @@ public actor Scheduler: Service {
         stats.fired += report.fired
         stats.queued += report.queued
         stats.lastFiredAt = now
-        stats.record(lateness: report.fireTimes.map { committed - $0 })
+        let scheduled = report.fireTimes.filter { at in lookedAt.map { at > $0 } ?? false }
+        stats.caughtUp += report.fired - scheduled.count
+        stats.record(lateness: scheduled.map { committed - $0 })
         logger.debug("timers fired", metadata: ["timers.fired": "\(report.fired)", "notices.queued": "\(report.queued)"])
     }
 }

@@ -138,6 +138,7 @@ extension DeadlineListView: JSONWritable {
 extension TimersView: JSONWritable {
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
+            w.field("caughtUp", caughtUp)
             w.field("fired", fired)
             w.field("latenessMaxMs", latenessMaxMs)
             w.field("latenessP50Ms", latenessP50Ms)

@@ -231,16 +231,23 @@ public struct ImportResultView: Codable, Sendable {
     }
 }
 
-/// The scheduler's work since start: timers fired, notices queued, and the lateness of recent firings
-/// (from the timer's instant until its notices were on disk).
+/// The scheduler's work since start: timers fired (and of those, caught up), notices queued, and the
+/// lateness of recent firings that were still to come when the scheduler last looked (from the timer's
+/// instant until its notices were on disk).
 public struct TimersView: Codable, Sendable {
     public var fired: Int
+    /// Of `fired`, those already due when the scheduler last looked (after downtime, or armed already
+    /// due): caught up at once, not counted in the lateness.
+    public var caughtUp: Int?
     public var queued: Int
     public var latenessP50Ms: Int64?
     public var latenessP99Ms: Int64?
     public var latenessMaxMs: Int64?
-    public init(fired: Int, queued: Int, latenessP50Ms: Int64?, latenessP99Ms: Int64?, latenessMaxMs: Int64?) {
+    public init(
+        fired: Int, caughtUp: Int? = nil, queued: Int, latenessP50Ms: Int64?, latenessP99Ms: Int64?, latenessMaxMs: Int64?
+    ) {
         self.fired = fired
+        self.caughtUp = caughtUp
         self.queued = queued
         self.latenessP50Ms = latenessP50Ms
         self.latenessP99Ms = latenessP99Ms

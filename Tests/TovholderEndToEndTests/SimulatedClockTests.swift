@@ -29,6 +29,9 @@ import TovholderCore
         let timers = status["timers"] as! [String: Any]
         #expect((timers["fired"] as? Int ?? 0) >= 1)
         #expect((timers["latenessMaxMs"] as? Int).map { $0 >= 0 && $0 < 1000 } == true)
+        let human = ctl(["status"], socket: workspace.socket).out
+        #expect(human.contains("timers:       \(timers["fired"] as? Int ?? -1) fired, "), "\(human)")
+        #expect(human.contains("; lateness p50 ") && human.contains(" ms (last 10,000)"), "\(human)")
         let audit = try ctlJSON(["audit"], socket: workspace.socket)["entries"] as! [[String: Any]]
         #expect(audit.contains { $0["action"] as? String == "clock.set" })
     }

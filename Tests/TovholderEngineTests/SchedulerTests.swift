@@ -26,6 +26,9 @@ import TovholderStore
         #expect(notice.key == "C-1/contract#takeover/remind-7d/cw-a/spool")
         #expect(try await eventually { try await h.outbox(.delivered).count == 1 })
         #expect(await h.engine.scheduler.next == Harness.morning("2026-02-05"))
+        // Still to come when the scheduler went to sleep: its lateness counts.
+        let stats = h.engine.scheduler.snapshot.stats
+        #expect(stats.fired == 1 && stats.caughtUp == 0 && stats.recentLateness.count == 1)
     }
 
     /// The writer tells the scheduler of a new earliest timer without waiting for the actor; the scheduler,
@@ -96,6 +99,9 @@ import TovholderStore
         try await Task.sleep(for: .milliseconds(50))
         #expect(h.spool.count == 1)
         #expect(try await h.outbox().count == 1)
+        // Months overdue when it was armed: caught up, and no lateness of the scheduler's.
+        let stats = h.engine.scheduler.snapshot.stats
+        #expect(stats.fired == 1 && stats.caughtUp == 1 && stats.lateness(percentile: 100) == nil)
     }
 
     @Test func meetingADeadlineDisarmsItsTimer() async throws {
@@ -123,6 +129,9 @@ import TovholderStore
         #expect(second.spool.count == 20)
         #expect(Set(second.spool.map(\.stage)) == ["escalate-lead"])
         #expect(Set(second.spool.map(\.key)).count == 20)
+        // Due while the daemon was down: all caught up at start, none counted as the scheduler's lateness.
+        let stats = second.engine.scheduler.snapshot.stats
+        #expect(stats.fired == 20 && stats.caughtUp == 20 && stats.recentLateness.isEmpty)
     }
 
     @Test func aFailingChannelIsRetriedWithBackoffThenMarkedFailed() async throws {

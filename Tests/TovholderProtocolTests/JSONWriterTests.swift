@@ -52,7 +52,7 @@ import TovholderProtocol
             version: "0.3.0", startedAt: "2026-11-22T08:00:00+01:00", uptimeSeconds: 86_400 * 400, citizens: 1_000_000,
             events: Int(Int32.max) + 5, deadlines: ["pending": 3, "overdue": 0, "met-late": 12, "met": 9],
             nextFiring: nil, outbox: ["pending": 1, "failed": 0], rulebook: "Integrationsloven \"2026\"", today: date,
-            timers: TimersView(fired: 10, queued: 9, latenessP50Ms: 1, latenessP99Ms: nil, latenessMaxMs: Int64.min),
+            timers: TimersView(fired: 10, caughtUp: 3, queued: 9, latenessP50Ms: 1, latenessP99Ms: nil, latenessMaxMs: Int64.min),
             writes: WritesView(
                 commits: 12, changes: Int(Int32.max) + 1, commitP50Us: 410, commitP99Us: 3_100, commitMaxUs: Int64.max,
                 answerP50Us: nil, answerP99Us: 0, answerMaxUs: nil))
