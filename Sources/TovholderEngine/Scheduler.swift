@@ -40,8 +40,8 @@ public actor Scheduler: Service {
         public var caughtUp = 0
         public var queued = 0
         public var lastFiredAt: Int64?
-        /// Lateness of recent firings, from the timer's instant until its notices were on disk, in
-        /// milliseconds (the last 10,000), oldest first.
+        /// Lateness of recent firings (not those caught up), from the timer's instant until its notices
+        /// were on disk, in milliseconds (the last 10,000), oldest first.
         public private(set) var recentLateness: [Int64] = []
         /// The same, sorted: kept when firings are recorded, so reading percentiles costs no sort.
         public private(set) var sortedLateness: [Int64] = []
