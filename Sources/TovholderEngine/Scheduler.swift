@@ -142,14 +142,18 @@ public actor Scheduler: Service {
     func fireDue(now: Int64) async throws {
         let workflow = self.workflow
         let batchSize = self.batchSize
+        let wall = self.wall
         var more = true
         var queued = 0
         while more {
-            let report = try await store.write { db in try workflow.fireDue(db, now: now, limit: batchSize) }
+            // Lateness counts until the notices are on disk, not only until the scheduler woke: the instant is
+            // read on the writing thread when COMMIT returns, not after the hop back to this actor.
+            let (report, committed) = try await store.write(committedAt: { wall.nowMillis() }) { db in
+                try workflow.fireDue(db, now: now, limit: batchSize)
+            }
             more = report.more
             queued += report.queued
-            // Lateness counts until the notices are on disk, not only until the scheduler woke.
-            record(report, now: now, committed: wall.nowMillis())
+            record(report, now: now, committed: committed)
         }
         // Delivery starts once everything due is queued: a dispatcher woken after each batch competed
         // with the rest of a burst for the writer and the CPU (a Monday-morning burst took longer to queue).

@@ -27,6 +27,23 @@ public struct Store: Sendable {
         return try await writer.write(body)
     }
 
+    /// `write`, also returning `clock()` read on the writing thread as soon as COMMIT returned: the instant
+    /// the changes were on disk, without the way back to the caller (a thread's wake-up, which on a busy
+    /// machine can take milliseconds). For figures that must end when the write is durable.
+    public func write<T: Sendable>(
+        committedAt clock: @escaping @Sendable () -> Int64, _ body: @Sendable @escaping (Database) throws -> T
+    ) async throws -> (value: T, committedAt: Int64) {
+        defer { generation.advance() }
+        return try await writer.writeWithoutTransaction { db in
+            var value: T?
+            try db.inTransaction {
+                value = try body(db)
+                return .commit
+            }
+            return (value!, clock())
+        }
+    }
+
     /// The same, blocking the calling thread: for the command writer's own thread, never for a task or an
     /// event loop. GRDB runs the work on the calling thread, so no thread is woken for it. The
     /// transaction's own statements are prepared once and kept: GRDB's `write` compiles BEGIN and COMMIT

@@ -158,4 +158,27 @@ struct TransactionTests {
         let added = try await h.add("T-1", takeover: "2026-01-02")
         #expect(added.citizen.id == citizen.id)
     }
+
+    /// `Store.write(committedAt:)` reads its clock once the transaction is committed: another connection
+    /// already sees the change then (the scheduler's lateness ends there, not after the hop back to it).
+    @Test func aTimedWriteReadsItsClockOnceTheChangeIsCommitted() async throws {
+        let (store, path) = try Self.openStore()
+        let other = try DatabaseQueue(path: path)
+        let (value, committedAt) = try await store.write(committedAt: {
+            // -1 if the other connection does not see the change yet.
+            (try? other.read { try Store.meta($0, "timed") }) == "yes" ? 42 : -1
+        }) { db in
+            try Store.setMeta(db, "timed", "yes")
+            return "done"
+        }
+        #expect(value == "done" && committedAt == 42)
+        // A failed write rolls back and throws; its clock is not read.
+        await #expect(throws: Refused.self) {
+            _ = try await store.write(committedAt: { Issue.record("clock read for a failed write"); return 0 }) { db in
+                try Store.setMeta(db, "timed", "no")
+                throw Refused()
+            }
+        }
+        #expect(try await other.read { try Store.meta($0, "timed") } == "yes")
+    }
 }
