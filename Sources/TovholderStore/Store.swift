@@ -21,7 +21,8 @@ public struct Store: Sendable {
         func advance() { value.add(1, ordering: .releasing) }
     }
 
-    /// Runs `body` in a write transaction and commits it. Every change to the store goes through here.
+    /// Runs `body` in a write transaction and commits it. Every change to the store goes through here, the
+    /// variant below that also times the commit, or `writeNow`.
     public func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         defer { generation.advance() }
         return try await writer.write(body)
@@ -44,7 +45,7 @@ public struct Store: Sendable {
         }
     }
 
-    /// The same, blocking the calling thread: for the command writer's own thread, never for a task or an
+    /// `write`, blocking the calling thread: for the command writer's own thread, never for a task or an
     /// event loop. GRDB runs the work on the calling thread, so no thread is woken for it. The
     /// transaction's own statements are prepared once and kept: GRDB's `write` compiles BEGIN and COMMIT
     /// again for every transaction, and the writer commits up to a thousand a second of single events.
