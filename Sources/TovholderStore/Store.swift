@@ -36,12 +36,7 @@ public struct Store: Sendable {
     ) async throws -> (value: T, committedAt: Int64) {
         defer { generation.advance() }
         return try await writer.writeWithoutTransaction { db in
-            var value: T?
-            try db.inTransaction {
-                value = try body(db)
-                return .commit
-            }
-            return (value!, clock())
+            (try Self.transaction(db, "BEGIN IMMEDIATE", body), clock())
         }
     }
 
