@@ -164,12 +164,12 @@ struct WindowedHistogram: Sendable {
     /// Starts a new window once the current one is `window` old; one that ended more than a window ago is
     /// dropped as well.
     private mutating func rotate(at now: UInt64) {
+        guard rotates(at: now) else { return }
         guard let start = currentStart else {
             currentStart = now
             return
         }
-        let age = now &- start
-        guard now >= start, age >= window else { return }
+        let age = now - start
         previous = age >= 2 * window ? LatencyHistogram() : current
         current = LatencyHistogram()
         currentStart = now - age % window
