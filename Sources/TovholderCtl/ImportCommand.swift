@@ -62,10 +62,12 @@ struct ImportCommand: ParsableCommand {
             if global.json {
                 Output.printJSON(totals)
             } else {
-                print("imported \(totals.added) citizens and \(totals.eventsAdded) events; \(totals.unchanged) already up to date"
-                + (totals.refusedBatches > 0
-                    ? "; \(totals.refusedBatches) \(totals.refusedBatches == 1 ? "batch" : "batches") (\(totals.refusedCitizens) citizens) refused"
-                    : ""))
+                print("imported \(Output.counted(totals.added, "citizen")) and \(Output.counted(totals.eventsAdded, "event"));"
+                    + " \(totals.unchanged) already up to date"
+                    + (totals.refusedBatches > 0
+                        ? "; \(Output.counted(totals.refusedBatches, "batch", plural: "batches"))"
+                            + " (\(Output.counted(totals.refusedCitizens, "citizen"))) refused"
+                        : ""))
             }
             if totals.refusedBatches > 0 {
                 throw CtlError("fix the lines reported above and run the same import again; what was imported stays", exitCode: 1)
@@ -237,8 +239,8 @@ final class Progress {
         let width = 30
         let filled = width * percent / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data(
-            "\r[\(bar)] \(percent)%  \(totals.added + totals.unchanged) citizens, \(totals.eventsAdded) events, \(Int(rate))/s\u{1B}[K".utf8))
+        let counts = "\(Output.counted(totals.added + totals.unchanged, "citizen")), \(Output.counted(totals.eventsAdded, "event"))"
+        FileHandle.standardError.write(Data("\r[\(bar)] \(percent)%  \(counts), \(Int(rate))/s\u{1B}[K".utf8))
     }
 
     func finish() {

@@ -33,6 +33,11 @@ enum Output {
         return table(header, rows)
     }
 
+    /// A count with its noun, singular for one: `1 citizen`, `2 citizens`, `1 batch`.
+    static func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(count) \(count == 1 ? noun : plural ?? noun + "s")"
+    }
+
     /// `2026-11-23T07:00:00Z` → `2026-11-23 07:00Z`.
     static func shortTime(_ iso: String) -> String {
         iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: ":00Z", with: "Z")

@@ -68,6 +68,6 @@ import TovholderCore
         let result = ctl(["import", file, "--batch-size", "2"], socket: workspace.socket)
         #expect(result.status == 1)
         #expect(result.err.contains("\(file):4: missing field 'takeover'"))
-        #expect(result.out.contains("imported 2 citizens and 1 events"))
+        #expect(result.out.contains("imported 2 citizens and 1 event; 0 already up to date"))
     }
 }
