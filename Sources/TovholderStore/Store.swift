@@ -126,7 +126,7 @@ public struct Store: Sendable {
                 // The one writer keeps 64 MiB of pages (SQLite's default is 2 MiB): an import batch or a
                 // burst of firings touches far more than that.
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
-                // Checkpoints run on their own connection (`checkpoint()`, every 100 ms in the daemon), not
+                // Checkpoints run on their own connection (`checkpoint()`; see the daemon's Checkpointer), not
                 // in whichever commit crosses SQLite's 1,000-page mark: that commit also paid for copying
                 // the log into a large database file and syncing it, and its acknowledgements waited (p99
                 // 12-16 ms at 100k citizens). Past 10,000 pages (about 40 MB) the writer checkpoints
@@ -170,16 +170,27 @@ public struct Store: Sendable {
     /// A connection of its own for checkpoints (nil for an in-memory store).
     var checkpointer: DatabaseQueue?
 
+    /// What a checkpoint found and did.
+    public struct Checkpoint: Sendable, Equatable {
+        /// SQLite's `data_version` on the checkpointing connection, read before it: it changes whenever
+        /// another connection (the writer) has committed since the previous look, whatever the log did.
+        public var dataVersion: Int
+        /// The log's frames that are in the database file now, in all (0 when the writer was checkpointing
+        /// past its own limit right then).
+        public var copied: Int
+    }
+
     /// Copies what the write-ahead log holds into the database file, as far as readers allow, without
-    /// holding up the writer (a passive checkpoint on a connection of its own). Returns the frames copied.
+    /// holding up the writer (a passive checkpoint on a connection of its own). Nil for an in-memory store.
     @discardableResult
-    public func checkpoint() async throws -> Int {
-        guard let checkpointer else { return 0 }
+    public func checkpoint() async throws -> Checkpoint? {
+        guard let checkpointer else { return nil }
         return try await checkpointer.writeWithoutTransaction { db in
+            let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
             do {
-                return try db.checkpoint(.passive).checkpointedFrameCount
+                return Checkpoint(dataVersion: version, copied: try db.checkpoint(.passive).checkpointedFrameCount)
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                return 0  // the writer is checkpointing past its own limit right now; the next round goes on
+                return Checkpoint(dataVersion: version, copied: 0)  // the next round goes on
             }
         }
     }
