@@ -30,9 +30,11 @@ public struct Checkpointer: Service {
     }
 
     /// The wait before the next checkpoint, given what this one and the one before found: soon again when
-    /// the writer committed in between, or when there is nothing to compare with; idle when it did not.
+    /// the writer committed in between, or when there is nothing to compare with yet; idle when it did not,
+    /// and for a store without a log (in memory).
     func interval(after checkpoint: Store.Checkpoint?, previous: Store.Checkpoint?) -> Duration {
-        guard let checkpoint, let previous else { return busyInterval }
+        guard let checkpoint else { return idleInterval }
+        guard let previous else { return busyInterval }
         return checkpoint.dataVersion == previous.dataVersion ? idleInterval : busyInterval
     }
 

@@ -77,8 +77,8 @@ struct CheckpointTests {
         #expect(size(database) > before + 4_000_000)
 
         // It had nothing to compare with, so the next comes after the short interval; so does the one after
-        // it, since the writer committed in between. The same number of rows leaves the log just as long
-        // as before, after it started over: the writer's commits are what counts, not the log's length.
+        // it, since the writer committed in between. The writer's commits are what counts, not the log's
+        // length, which can come out the same once the log has started over.
         for round in 1...2 {
             try await fill(store, round: round)
             before = size(database)
@@ -96,5 +96,14 @@ struct CheckpointTests {
         #expect(size(database) == before)
         try await tick(clock, 1)
         #expect(size(database) > before + 4_000_000)
+    }
+
+    @Test func aStoreWithoutALogIsLeftAtTheIdlePace() async throws {
+        let store = try Store.inMemory()
+        let service = Checkpointer(
+            store: store, busyInterval: .milliseconds(10), idleInterval: .milliseconds(100), logger: Logger(label: "test"))
+        let checkpoint = try await store.checkpoint()
+        #expect(checkpoint == nil)
+        #expect(service.interval(after: checkpoint, previous: nil) == .milliseconds(100))
     }
 }
