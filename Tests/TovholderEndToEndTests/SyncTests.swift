@@ -33,14 +33,6 @@ import TovholderHarness
                 daemon.wait()
             }
         }
-        // Only the writer thread's syncs count: the checkpointer's connection syncs the log too, before it
-        // copies it, and while changes come in it checkpoints every 10 ms. (The name is
-        // `CommandWriter.threadName`.)
-        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
-        let writer = try #require(tasks.first { task in
-            (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) == "tovholder-write"
-        }, "no thread named tovholder-write among \(tasks.count)")
 
         // One change at a time, each sent only once the one before is acknowledged.
         let client = try LineClient(path: workspace.socket)
@@ -53,6 +45,16 @@ import TovholderHarness
             windows.append((sent, Date().timeIntervalSince1970))
             #expect(answer.contains(#""ok":true"#), "\(answer)")
         }
+
+        // Only the writer thread's syncs count: the checkpointer's connection syncs the log too, before it
+        // copies it, and while changes come in it checkpoints every 10 ms. Looked up once the changes are
+        // acknowledged, since the writer thread (named `CommandWriter.threadName` as it starts) may start
+        // after the socket serves.
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
+        let writer = try #require(tasks.first { task in
+            (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "tovholder-write"
+        }, "no thread named tovholder-write among \(tasks.count)")
 
         // Stop the daemon, so that strace writes out its trace and exits with the daemon's status.
         kill(pid, SIGTERM)
