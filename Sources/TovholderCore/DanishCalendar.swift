@@ -12,7 +12,26 @@ public struct DanishCalendar: Sendable, Hashable {
     }
 
     /// Days that are closed although they are not public holidays.
-    public var closedDays: Set<MonthDay>
+    public var closedDays: Set<MonthDay> {
+        didSet { closedTable = Self.table(closedDays) }
+    }
+
+    /// `closedDays` as a table indexed by `month * 32 + day`: `isClosed` runs for every stage of every
+    /// deadline derived or fired, and hashing a `MonthDay` into the set each time showed in the writer's
+    /// profile under ingestion.
+    private var closedTable: [Bool]
+
+    private static func table(_ days: Set<MonthDay>) -> [Bool] {
+        var table = [Bool](repeating: false, count: 13 * 32)
+        for day in days where (1...12).contains(day.month) && (1...31).contains(day.day) {
+            table[day.month * 32 + day.day] = true
+        }
+        return table
+    }
+
+    public static func == (lhs: DanishCalendar, rhs: DanishCalendar) -> Bool { lhs.closedDays == rhs.closedDays }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(closedDays) }
 
     /// Grundlovsdag (5 June), juleaftensdag (24 December) and nytårsaftensdag (31 December).
     public static let commonClosedDays: Set<MonthDay> = [
@@ -21,6 +40,7 @@ public struct DanishCalendar: Sendable, Hashable {
 
     public init(closedDays: Set<MonthDay> = DanishCalendar.commonClosedDays) {
         self.closedDays = closedDays
+        self.closedTable = Self.table(closedDays)
     }
 
     /// Easter Sunday by the anonymous Gregorian algorithm.
@@ -82,8 +102,7 @@ public struct DanishCalendar: Sendable, Hashable {
 
     /// True for days the municipality's offices are closed: weekends, public holidays and configured days.
     public func isClosed(_ date: LocalDate) -> Bool {
-        date.weekday >= 6 || closedDays.contains(MonthDay(month: date.month, day: date.day))
-            || isPublicHoliday(date)
+        date.weekday >= 6 || closedTable[date.month * 32 + date.day] || isPublicHoliday(date)
     }
 
     /// The last working day on or before `date`.
