@@ -44,9 +44,12 @@ extension Store {
         """
 
     /// A citizen's deadlines by trigger date, rule and instance. SQLite reads them in key order (rule,
-    /// instance) and would sort a dozen rows in a temporary B-tree; they are sorted here instead.
-    public static func deadlines(_ db: Database, citizen: CitizenID) throws -> [StoredDeadline] {
-        try rows(db.cachedStatement(sql: deadlinesOfCitizen), db, citizen.rawValue, as: storedDeadline(from:)).sorted {
+    /// instance) and would sort a dozen rows in a temporary B-tree; they are sorted here instead, unless
+    /// `sorted` is false (the writer, which only compares them with a new derivation).
+    public static func deadlines(_ db: Database, citizen: CitizenID, sorted: Bool = true) throws -> [StoredDeadline] {
+        let stored = try rows(db.cachedStatement(sql: deadlinesOfCitizen), db, citizen.rawValue, as: storedDeadline(from:))
+        guard sorted else { return stored }
+        return stored.sorted {
             ($0.deadline.triggerDate, $0.deadline.rule, $0.deadline.instance)
                 < ($1.deadline.triggerDate, $1.deadline.rule, $1.deadline.instance)
         }
@@ -65,14 +68,9 @@ extension Store {
         tallies: Tallies? = nil
     ) throws {
         let old = Dictionary(
-            try (existing ?? deadlines(db, citizen: citizen)).map { ($0.deadline.identity, $0) },
+            try (existing ?? deadlines(db, citizen: citizen, sorted: false)).map { ($0.deadline.identity, $0) },
             uniquingKeysWith: { first, _ in first })
         var kept: Set<Deadline.Identity> = []
-        let upsert = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on,
-                progress, required, suspended_days, last_stage, next_fire_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
         for item in new {
             kept.insert(item.deadline.identity)
             let previous = old[item.deadline.identity]
@@ -80,10 +78,27 @@ extension Store {
             if let previous { try tally(db, previous.deadline, by: -1, into: tallies) }
             try tally(db, item.deadline, by: 1, into: tallies)
             let d = item.deadline
-            try run(
-                upsert, db, d.citizen.rawValue, d.rule, d.instance, d.ruleVersion?.description, d.triggerDate.description,
-                d.due.description, d.state.rawValue, d.closedOn?.description, d.progress, d.required, d.suspendedDays,
-                item.lastStage, item.nextFireAt)
+            guard let previous else {
+                try run(
+                    db.cachedStatement(sql: insertDeadline), db, d.citizen.rawValue, d.rule, d.instance,
+                    d.ruleVersion?.description, d.triggerDate.description, d.due.description, d.state.rawValue,
+                    d.closedOn?.description, d.progress, d.required, d.suspendedDays, item.lastStage, item.nextFireAt)
+                continue
+            }
+            // An UPDATE touches only the indexes whose columns (or partial-index conditions) it sets: most
+            // events move a deadline's progress or closing date, not its due date, state or timer, and then
+            // its two index entries stay where they are (INSERT OR REPLACE deleted and inserted both).
+            if previous.deadline.due == d.due && previous.deadline.state == d.state && previous.nextFireAt == item.nextFireAt {
+                try run(
+                    db.cachedStatement(sql: updateDeadlineInPlace), db, d.ruleVersion?.description,
+                    d.triggerDate.description, d.closedOn?.description, d.progress, d.required, d.suspendedDays,
+                    item.lastStage, d.citizen.rawValue, d.rule, d.instance)
+            } else {
+                try run(
+                    db.cachedStatement(sql: updateDeadline), db, d.ruleVersion?.description, d.triggerDate.description,
+                    d.due.description, d.state.rawValue, d.closedOn?.description, d.progress, d.required, d.suspendedDays,
+                    item.lastStage, item.nextFireAt, d.citizen.rawValue, d.rule, d.instance)
+            }
         }
         let delete = try db.cachedStatement(sql: "DELETE FROM deadline WHERE citizen = ? AND rule = ? AND instance = ?")
         for (key, item) in old where !kept.contains(key) {
@@ -91,6 +106,24 @@ extension Store {
             try run(delete, db, citizen.rawValue, item.deadline.rule, item.deadline.instance)
         }
     }
+
+    /// OR REPLACE: a caller that said nothing is stored (a citizen just added) cannot make it fail.
+    static let insertDeadline = """
+        INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on, progress, required,
+            suspended_days, last_stage, next_fire_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    static let updateDeadline = """
+        UPDATE deadline SET rule_version = ?, trigger_date = ?, due = ?, state = ?, closed_on = ?, progress = ?, required = ?,
+            suspended_days = ?, last_stage = ?, next_fire_at = ?
+        WHERE citizen = ? AND rule = ? AND instance = ?
+        """
+    /// The same, leaving the indexed columns (due, state, timer) as they are.
+    static let updateDeadlineInPlace = """
+        UPDATE deadline SET rule_version = ?, trigger_date = ?, closed_on = ?, progress = ?, required = ?,
+            suspended_days = ?, last_stage = ?
+        WHERE citizen = ? AND rule = ? AND instance = ?
+        """
 
     /// Deadlines whose timer is due at `now`, earliest first, with their citizen's caseworker.
     public static func dueTimers(_ db: Database, now: Int64, limit: Int) throws -> [(StoredDeadline, caseworker: String)] {
