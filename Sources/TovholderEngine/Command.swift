@@ -92,7 +92,7 @@ extension Workflow {
             for item in history {
                 events.append(try append(item, to: citizen, history: events, db, now: now, caller: caller, tallies: tallies))
             }
-            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, tallies: tallies)
+            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, firingAt: now, tallies: tallies)
             return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
 
         case .recordEvent(let id, let kind, let date, let offer):
@@ -104,7 +104,7 @@ extension Workflow {
                 NewEvent(kind: kind, date: date, offer: offer), to: citizen, history: history, db, now: now, caller: caller,
                 tallies: tallies)
             let events = history + [event]
-            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, tallies: tallies)
+            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, firingAt: now, tallies: tallies)
             return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
         }
     }

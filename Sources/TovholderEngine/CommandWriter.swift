@@ -102,6 +102,7 @@ public final class CommandWriter: Service, Sendable {
     let wall: any WallClock
     let logger: Logger
     let onTimerArmed: @Sendable (Int64) -> Void
+    let onCaughtUp: @Sendable (_ fired: Int, _ queued: Int) -> Void
     private let queue = WorkQueue()
     /// How long commits and answers take, for `status`.
     public let stats = WriteStats()
@@ -109,16 +110,19 @@ public final class CommandWriter: Service, Sendable {
     static let maxBatch = 2000
 
     /// `onTimerArmed` is called on the writer thread after a commit, before its acknowledgements, with the
-    /// earliest timer the batch armed; it must not block.
+    /// earliest timer the batch armed; it must not block. `onCaughtUp` is called there too, with the timers
+    /// the batch fired itself (derived already due) and the notices they queued, when there were any.
     public init(
         store: Store, workflow: Workflow, wall: any WallClock, logger: Logger,
-        onTimerArmed: @escaping @Sendable (Int64) -> Void
+        onTimerArmed: @escaping @Sendable (Int64) -> Void,
+        onCaughtUp: @escaping @Sendable (_ fired: Int, _ queued: Int) -> Void = { _, _ in }
     ) {
         self.store = store
         self.workflow = workflow
         self.wall = wall
         self.logger = logger
         self.onTimerArmed = onTimerArmed
+        self.onCaughtUp = onCaughtUp
     }
 
     /// Applies a command durably and returns its result (the citizen as it now stands, or an import summary).
@@ -232,9 +236,10 @@ public final class CommandWriter: Service, Sendable {
         var outcomes: [Outcome?]
         do {
             let earliest: Int64?
+            let caughtUp: (fired: Int, queued: Int)
             // Read audits alone (the 50 ms flush under a load of queries) leave the cached counts current.
             let onlyAudit = batch.allSatisfy { if case .audit = $0 { true } else if case .barrier = $0 { true } else { false } }
-            (outcomes, earliest) = try store.writeNow(onlyAudit: onlyAudit) { db -> ([Outcome?], Int64?) in
+            (outcomes, earliest, caughtUp) = try store.writeNow(onlyAudit: onlyAudit) { db -> ([Outcome?], Int64?, (fired: Int, queued: Int)) in
                 var outcomes: [Outcome?] = []
                 var earliest: Int64?
                 // Counts and tallies of the commands kept, written once per key before the commit.
@@ -284,9 +289,10 @@ public final class CommandWriter: Service, Sendable {
                         outcomes.append(result)
                     }
                 }
+                let caughtUp = tallies.caughtUp
                 try tallies.flush(db)
                 workDone = clock()
-                return (outcomes, earliest)
+                return (outcomes, earliest, caughtUp)
             }
             let committed = clock()
             stats.record(commitNanos: committed &- workDone, answers: batch.compactMap { work in
@@ -294,6 +300,7 @@ public final class CommandWriter: Service, Sendable {
             })
             // The scheduler hears of new timers before anyone hears "done".
             if let earliest { onTimerArmed(earliest) }
+            if caughtUp.fired > 0 { onCaughtUp(caughtUp.fired, caughtUp.queued) }
         } catch {
             logger.error("store write failed; batch refused", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
             let refused = Outcome.failure(EngineError.storage("the store could not save the change: \(error)"))

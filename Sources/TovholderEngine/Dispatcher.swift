@@ -46,8 +46,8 @@ public actor Dispatcher: Service {
         self.batchSize = batchSize
     }
 
-    /// New notices were queued.
-    public func wake() {
+    /// New notices were queued. Does not wait for the actor: the command writer's thread calls it.
+    public nonisolated func wake() {
         alarm.ring()
     }
 

@@ -33,16 +33,22 @@ public final class Engine: Sendable {
         // The writer tells the scheduler of new timers, the scheduler wakes the dispatcher, the dispatcher
         // records through the writer: the first link is made once the scheduler exists.
         let armed = Late<Scheduler>()
+        let delivery = Late<Dispatcher>()
         let writer = CommandWriter(
             store: store, workflow: workflow, wall: wall, logger: logger,
-            onTimerArmed: { armed.value?.timerArmed(at: $0) })
+            onTimerArmed: { armed.value?.timerArmed(at: $0) },
+            onCaughtUp: { fired, queued in
+                armed.value?.firedByWriter(fired: fired, queued: queued)
+                if queued > 0 { delivery.value?.wake() }
+            })
         let dispatcher = Dispatcher(
             store: store, channels: channels, clock: clock, wall: wall, logger: logger, maxAttempts: maxAttempts,
             retrySeconds: retrySeconds, maxSleep: replanEvery, perform: { try await writer.perform($0) })
         let scheduler = Scheduler(
             store: store, workflow: workflow, clock: clock, wall: wall, logger: logger, maxSleep: replanEvery,
-            onQueued: { await dispatcher.wake() })
+            onQueued: { dispatcher.wake() })
         armed.set(scheduler)
+        delivery.set(dispatcher)
         checkpointer = Checkpointer(store: store, logger: logger)
         self.writer = writer
         self.dispatcher = dispatcher
@@ -95,7 +101,7 @@ public final class Engine: Sendable {
             at: wall.nowMillis(), uid: caller.uid, pid: caller.pid, caller: caller.name, action: "clock.set", citizen: nil,
             outcome: "ok"))
         await scheduler.clockMoved()
-        await dispatcher.wake()
+        dispatcher.wake()
     }
 
     // MARK: Changes

@@ -112,8 +112,28 @@ public actor Scheduler: Service {
         return nextWake
     }
 
-    /// The earliest armed timer and the firing statistics, as last published.
-    public nonisolated var snapshot: (next: Int64?, stats: Stats) { published.withLock { $0 } }
+    /// Timers the command writer fired in the transaction that derived them already due (an imported
+    /// history, a back-dated event), and the notices they queued: caught up, like those due while the
+    /// daemon was down.
+    private nonisolated let byWriter = Mutex<(fired: Int, queued: Int)>((0, 0))
+
+    /// Counts timers the command writer fired itself. Does not wait for the actor.
+    public nonisolated func firedByWriter(fired: Int, queued: Int) {
+        byWriter.withLock {
+            $0.fired += fired
+            $0.queued += queued
+        }
+    }
+
+    /// The earliest armed timer and the firing statistics, as last published, with the writer's own firings.
+    public nonisolated var snapshot: (next: Int64?, stats: Stats) {
+        var snapshot = published.withLock { $0 }
+        let writer = byWriter.withLock { $0 }
+        snapshot.stats.fired += writer.fired
+        snapshot.stats.caughtUp += writer.fired
+        snapshot.stats.queued += writer.queued
+        return snapshot
+    }
 
     /// The wall clock was moved: re-plan now.
     public func clockMoved() { alarm.ring() }

@@ -85,7 +85,7 @@ extension Workflow {
                     appended += 1
                 }
                 guard appended > 0 else { return (false, 0, nil) }
-                let (_, timer) = try rederive(db, citizen: citizen, events: history, tallies: tallies)
+                let (_, timer) = try rederive(db, citizen: citizen, events: history, firingAt: now, tallies: tallies)
                 try audit(db, citizen: citizen.id, now: now, caller: caller)
                 return (false, appended, timer)
             }
@@ -95,7 +95,7 @@ extension Workflow {
             for event in item.events {
                 history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller, tallies: tallies))
             }
-            let (_, timer) = try rederive(db, citizen: citizen, events: history, fresh: true, tallies: tallies)
+            let (_, timer) = try rederive(db, citizen: citizen, events: history, fresh: true, firingAt: now, tallies: tallies)
             try audit(db, citizen: citizen.id, now: now, caller: caller)
             return (true, history.count, timer)
         } catch let error as DomainError {

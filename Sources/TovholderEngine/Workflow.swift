@@ -33,26 +33,94 @@ public struct Workflow: Sendable {
     /// Derives the citizen's deadlines again and stores them with their timers. A deadline keeps the stages
     /// it already sent. Returns the stored deadlines and the earliest armed timer.
     /// `fresh`: the citizen was just added, so there is nothing stored to compare with.
+    /// `firingAt`: a timer already due at this instant fires here, in this transaction, instead of being
+    /// armed for the scheduler to find, read back and move again (an imported five-year history arms about
+    /// two such timers per citizen); what it queued is counted in `tallies.caughtUp`.
     @discardableResult
     public func rederive(
-        _ db: Database, citizen: Citizen, events: [CaseEvent]? = nil, fresh: Bool = false, tallies: Tallies? = nil
+        _ db: Database, citizen: Citizen, events: [CaseEvent]? = nil, fresh: Bool = false, firingAt now: Int64? = nil,
+        tallies: Tallies? = nil
     ) throws -> (
         deadlines: [StoredDeadline], earliest: Int64?
     ) {
         let history = try events ?? Store.events(db, citizen: citizen.id)
-        let existing = fresh ? [] : try Store.deadlines(db, citizen: citizen.id)
+        let existing = fresh ? [] : try Store.deadlines(db, citizen: citizen.id, sorted: false)
         let old = Dictionary(existing.map { ($0.deadline.identity, $0.lastStage) }, uniquingKeysWith: { first, _ in first })
         let derived = Derivation.deadlines(
             for: citizen, events: history, rulebook: rulebook, calendar: plan.calendar)
         var earliest: Int64?
-        let stored = derived.map { deadline -> StoredDeadline in
-            let lastStage = old[deadline.identity] ?? -1
-            let next = timer(for: deadline, lastStage: lastStage)
-            if let at = next?.fireAt { earliest = min(earliest ?? at, at) }
-            return StoredDeadline(deadline: deadline, lastStage: lastStage, nextFireAt: next?.fireAt)
+        var stored: [StoredDeadline] = []
+        stored.reserveCapacity(derived.count)
+        var firing: Firing?
+        for deadline in derived {
+            var lastStage = old[deadline.identity] ?? -1
+            var next: Int64?
+            // A closed deadline holds no timer: no need to work out its stages' days.
+            if deadline.state == .open, let rule = rule(for: deadline) {
+                let fireTimes = plan.fireTimes(of: rule, due: deadline.due)
+                next = StagePlan.nextTimer(fireTimes: fireTimes, lastSent: lastStage, state: deadline.state)?.fireAt
+                if let now, let at = next, at <= now {
+                    if firing == nil { firing = Firing(workflow: self, now: now, tallies: tallies ?? Tallies()) }
+                    (lastStage, next) = try firing!.fire(
+                        db, deadline, rule: rule, fireTimes: fireTimes, lastStage: lastStage, caseworker: citizen.caseworker)
+                }
+            }
+            if let at = next { earliest = min(earliest ?? at, at) }
+            stored.append(StoredDeadline(deadline: deadline, lastStage: lastStage, nextFireAt: next))
+        }
+        if let firing {
+            if let tallies {
+                tallies.caughtUp.fired += firing.fired
+                tallies.caughtUp.queued += firing.queued
+            } else {
+                try firing.tallies.flush(db)
+            }
         }
         try Store.replaceDeadlines(db, citizen: citizen.id, with: stored, existing: existing, tallies: tallies)
         return (stored, earliest)
+    }
+
+    /// Firings at one instant, in one transaction: sends the stage a due timer has reached.
+    struct Firing {
+        let workflow: Workflow
+        let now: Int64
+        let today: LocalDate
+        let firedAt: String
+        /// The outbox counter is written once per batch, not once per notice.
+        let tallies: Tallies
+        var fired = 0
+        var queued = 0
+
+        init(workflow: Workflow, now: Int64, tallies: Tallies) {
+            self.workflow = workflow
+            self.now = now
+            self.today = workflow.today(now)
+            self.firedAt = now.iso8601
+            self.tallies = tallies
+        }
+
+        /// Queues the latest stage of `deadline` whose time has come (catch-up after downtime, or a deadline
+        /// derived already due, sends that one only) in the outbox, in the current transaction. Returns the
+        /// stage now last sent and when the next one fires.
+        mutating func fire(
+            _ db: Database, _ deadline: Deadline, rule: Rule, fireTimes: [Int64], lastStage: Int, caseworker: String
+        ) throws -> (lastStage: Int, nextFireAt: Int64?) {
+            fired += 1
+            let firing = StagePlan.fire(fireTimes: fireTimes, lastSent: lastStage, now: now)
+            if let index = firing.send {
+                let stage = rule.stages[index]
+                let (recipient, role) = workflow.directory.resolve(stage.to, caseworker: caseworker)
+                for channel in stage.channels ?? workflow.channels {
+                    let notice = Notice(
+                        citizen: deadline.citizen.rawValue, rule: rule.id, title: rule.title,
+                        instance: deadline.instance, stage: stage.name, stageKind: stage.kind, due: deadline.due,
+                        status: deadline.status(today: today), recipient: recipient, role: role, channel: channel,
+                        firedAt: firedAt)
+                    if try Store.enqueue(db, notice, at: now, tallies: tallies) { queued += 1 }
+                }
+            }
+            return (firing.send ?? lastStage, firing.next?.fireAt)
+        }
     }
 
     func timer(for deadline: Deadline, lastStage: Int) -> StagePlan.Timer? {
@@ -81,10 +149,7 @@ public struct Workflow: Sendable {
         var report = FireReport()
         let due = try Store.dueTimers(db, now: now, limit: limit)
         report.more = due.count == limit
-        let today = today(now)
-        let firedAt = now.iso8601
-        // The outbox counter is written once per batch, not once per notice.
-        let tallies = Tallies()
+        var firing = Firing(workflow: self, now: now, tallies: Tallies())
         for (stored, caseworker) in due {
             let deadline = stored.deadline
             report.fired += 1
@@ -93,23 +158,13 @@ public struct Workflow: Sendable {
                 try Store.setTimer(db, deadline, lastStage: stored.lastStage, nextFireAt: nil)
                 continue
             }
-            let firing = StagePlan.fire(
-                fireTimes: plan.fireTimes(of: rule, due: deadline.due), lastSent: stored.lastStage, now: now)
-            if let index = firing.send {
-                let stage = rule.stages[index]
-                let (recipient, role) = directory.resolve(stage.to, caseworker: caseworker)
-                for channel in stage.channels ?? channels {
-                    let notice = Notice(
-                        citizen: deadline.citizen.rawValue, rule: rule.id, title: rule.title,
-                        instance: deadline.instance, stage: stage.name, stageKind: stage.kind, due: deadline.due,
-                        status: deadline.status(today: today), recipient: recipient, role: role, channel: channel,
-                        firedAt: firedAt)
-                    if try Store.enqueue(db, notice, at: now, tallies: tallies) { report.queued += 1 }
-                }
-            }
-            try Store.setTimer(db, deadline, lastStage: firing.send ?? stored.lastStage, nextFireAt: firing.next?.fireAt)
+            let (lastStage, next) = try firing.fire(
+                db, deadline, rule: rule, fireTimes: plan.fireTimes(of: rule, due: deadline.due),
+                lastStage: stored.lastStage, caseworker: caseworker)
+            try Store.setTimer(db, deadline, lastStage: lastStage, nextFireAt: next)
         }
-        try tallies.flush(db)
+        report.queued = firing.queued
+        try firing.tallies.flush(db)
         return report
     }
 }

@@ -14,12 +14,18 @@ public final class Tallies {
 
     var counters: [String: Int] = [:]
     var buckets: [Bucket: Int] = [:]
+    /// Timers fired in the writer's own transaction because they were derived already due, and the notices
+    /// they queued: not written to the store (the outbox counter above counts the notices), but reported
+    /// to the scheduler's statistics once the transaction is on disk.
+    public var caughtUp = (fired: 0, queued: 0)
 
     public init() {}
 
     public func merge(_ other: Tallies) {
         counters.merge(other.counters, uniquingKeysWith: +)
         buckets.merge(other.buckets, uniquingKeysWith: +)
+        caughtUp.fired += other.caughtUp.fired
+        caughtUp.queued += other.caughtUp.queued
     }
 
     /// Writes what was gathered and starts again from nothing.
