@@ -107,21 +107,29 @@ public struct LocalDate: Hashable, Comparable, Sendable {
 extension LocalDate: CustomStringConvertible, LosslessStringConvertible {
     /// `YYYY-MM-DD`.
     public var description: String {
-        String(unsafeUninitializedCapacity: 10) { buffer in
-            func put(_ value: Int, at index: Int, width: Int) {
-                var value = value
-                for offset in stride(from: width - 1, through: 0, by: -1) {
-                    buffer[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
+        String(unsafeUninitializedCapacity: Self.textLength) { write(into: $0) }
+    }
+
+    /// The length of `description` in bytes.
+    public static let textLength = 10
+
+    /// Writes `YYYY-MM-DD` into the first `textLength` bytes of `buffer` (which must hold them) and returns
+    /// that length: for callers that keep the text without making a `String` of it.
+    @discardableResult
+    public func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        func put(_ value: Int, at index: Int, width: Int) {
+            var value = value
+            for offset in stride(from: width - 1, through: 0, by: -1) {
+                buffer[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
             }
-            put(year, at: 0, width: 4)
-            buffer[4] = UInt8(ascii: "-")
-            put(month, at: 5, width: 2)
-            buffer[7] = UInt8(ascii: "-")
-            put(day, at: 8, width: 2)
-            return 10
         }
+        put(year, at: 0, width: 4)
+        buffer[4] = UInt8(ascii: "-")
+        put(month, at: 5, width: 2)
+        buffer[7] = UInt8(ascii: "-")
+        put(day, at: 8, width: 2)
+        return Self.textLength
     }
 }
 

@@ -10,8 +10,8 @@ extension Store {
                 db.cachedStatement(sql: """
                     INSERT INTO citizen(id, caseworker, takeover, visitation, track, household, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """), db, citizen.id.rawValue, citizen.caseworker, citizen.takeover.description,
-                citizen.visitation?.description, citizen.track?.rawValue, citizen.household, millis)
+                    """), db, citizen.id.rawValue, citizen.caseworker, citizen.takeover,
+                citizen.visitation, citizen.track?.rawValue, citizen.household, millis)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw DomainError.conflict("citizen \(citizen.id) exists already")
         }
@@ -61,7 +61,7 @@ extension Store {
         try run(
             db.cachedStatement(sql: """
                 INSERT INTO event(citizen, kind, date, offer, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?)
-                """), db, citizen.rawValue, kind.rawValue, date.description, offer?.rawValue, millis, caller)
+                """), db, citizen.rawValue, kind.rawValue, date, offer?.rawValue, millis, caller)
         try bump(db, "events", by: 1, into: tallies)
         return CaseEvent(sequence: db.lastInsertedRowID, kind: kind, date: date, offer: offer)
     }

@@ -81,8 +81,8 @@ extension Store {
             guard let previous else {
                 try run(
                     db.cachedStatement(sql: insertDeadline), db, d.citizen.rawValue, d.rule, d.instance,
-                    d.ruleVersion?.description, d.triggerDate.description, d.due.description, d.state.rawValue,
-                    d.closedOn?.description, d.progress, d.required, d.suspendedDays, item.lastStage, item.nextFireAt)
+                    d.ruleVersion, d.triggerDate, d.due, d.state.rawValue,
+                    d.closedOn, d.progress, d.required, d.suspendedDays, item.lastStage, item.nextFireAt)
                 continue
             }
             // An UPDATE touches only the indexes whose columns (or partial-index conditions) it sets: most
@@ -90,13 +90,13 @@ extension Store {
             // its two index entries stay where they are (INSERT OR REPLACE deleted and inserted both).
             if previous.deadline.due == d.due && previous.deadline.state == d.state && previous.nextFireAt == item.nextFireAt {
                 try run(
-                    db.cachedStatement(sql: updateDeadlineInPlace), db, d.ruleVersion?.description,
-                    d.triggerDate.description, d.closedOn?.description, d.progress, d.required, d.suspendedDays,
+                    db.cachedStatement(sql: updateDeadlineInPlace), db, d.ruleVersion,
+                    d.triggerDate, d.closedOn, d.progress, d.required, d.suspendedDays,
                     item.lastStage, d.citizen.rawValue, d.rule, d.instance)
             } else {
                 try run(
-                    db.cachedStatement(sql: updateDeadline), db, d.ruleVersion?.description, d.triggerDate.description,
-                    d.due.description, d.state.rawValue, d.closedOn?.description, d.progress, d.required, d.suspendedDays,
+                    db.cachedStatement(sql: updateDeadline), db, d.ruleVersion, d.triggerDate,
+                    d.due, d.state.rawValue, d.closedOn, d.progress, d.required, d.suspendedDays,
                     item.lastStage, item.nextFireAt, d.citizen.rawValue, d.rule, d.instance)
             }
         }
