@@ -175,10 +175,12 @@ public final class CommandWriter: Service, Sendable {
     public func run() async throws {
         async let stopped: Void = withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread { [self] in
-                // Named from inside: on Linux, Foundation gives a name set before `start()` to the Thread
-                // object only, and the thread kept its creator's name in `top -H`, `ps -L` and profiles.
+                // Named from inside, by the kernel's own file for the calling thread: on Linux, Foundation
+                // gives a name set before `start()` to the Thread object only, and `Thread.current.name`
+                // set from inside once left the kernel's name unset in a loaded test run (SyncTests found no
+                // such thread), so the thread kept its creator's name in `top -H`, `ps -L` and profiles.
                 // At most 15 bytes, or Linux refuses the name.
-                Thread.current.name = Self.threadName
+                Self.nameCurrentThread(Self.threadName)
                 serve()
                 done.resume()
             }
@@ -192,6 +194,16 @@ public final class CommandWriter: Service, Sendable {
 
     /// The writer thread's name, as the kernel shows it.
     static let threadName = "tovholder-write"
+
+    /// Names the calling thread for the kernel (`/proc/thread-self/comm`, Linux 3.17 and later) and for
+    /// Foundation.
+    static func nameCurrentThread(_ name: String) {
+        if let comm = FileHandle(forWritingAtPath: "/proc/thread-self/comm") {
+            try? comm.write(contentsOf: Data(name.utf8))
+            try? comm.close()
+        }
+        Thread.current.name = name
+    }
 
     /// The writer thread: applies batches until the queue is closed and empty.
     func serve() {
