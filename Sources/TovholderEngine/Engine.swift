@@ -30,8 +30,9 @@ public final class Engine: Sendable {
         self.wall = wall
         self.logger = logger
         self.startedAt = wall.nowMillis()
-        // The writer tells the scheduler of new timers, the scheduler wakes the dispatcher, the dispatcher
-        // records through the writer: the first link is made once the scheduler exists.
+        // The writer tells the scheduler of new timers (and of those it fired itself, waking the dispatcher
+        // for their notices), the scheduler wakes the dispatcher, the dispatcher records through the writer:
+        // the writer's links are made once the scheduler and the dispatcher exist.
         let armed = Late<Scheduler>()
         let delivery = Late<Dispatcher>()
         let writer = CommandWriter(

@@ -35,7 +35,8 @@ public struct Workflow: Sendable {
     /// `fresh`: the citizen was just added, so there is nothing stored to compare with.
     /// `firingAt`: a timer already due at this instant fires here, in this transaction, instead of being
     /// armed for the scheduler to find, read back and move again (an imported five-year history arms about
-    /// two such timers per citizen); what it queued is counted in `tallies.caughtUp`.
+    /// two such timers per citizen); what it queued is counted in `tallies.caughtUp` (without `tallies`,
+    /// the outbox counter is written at once and the firings are not counted).
     @discardableResult
     public func rederive(
         _ db: Database, citizen: Citizen, events: [CaseEvent]? = nil, fresh: Bool = false, firingAt now: Int64? = nil,
@@ -55,9 +56,7 @@ public struct Workflow: Sendable {
         for deadline in derived {
             var lastStage = old[deadline.identity] ?? -1
             var next: Int64?
-            // A closed deadline holds no timer: no need to work out its stages' days.
-            if deadline.state == .open, let rule = rule(for: deadline) {
-                let fireTimes = plan.fireTimes(of: rule, due: deadline.due)
+            if let (rule, fireTimes) = stages(of: deadline) {
                 next = StagePlan.nextTimer(fireTimes: fireTimes, lastSent: lastStage, state: deadline.state)?.fireAt
                 if let now, let at = next, at <= now {
                     if firing == nil { firing = Firing(workflow: self, now: now, tallies: tallies ?? Tallies()) }
@@ -123,11 +122,15 @@ public struct Workflow: Sendable {
         }
     }
 
-    func timer(for deadline: Deadline, lastStage: Int) -> StagePlan.Timer? {
-        // A closed deadline holds no timer: no need to work out its stages' days.
+    /// The rule and stage times of a deadline that can hold a timer. A closed deadline holds none: no need
+    /// to work out its stages' days.
+    func stages(of deadline: Deadline) -> (rule: Rule, fireTimes: [Int64])? {
         guard deadline.state == .open, let rule = rule(for: deadline) else { return nil }
-        return StagePlan.nextTimer(
-            fireTimes: plan.fireTimes(of: rule, due: deadline.due), lastSent: lastStage, state: deadline.state)
+        return (rule, plan.fireTimes(of: rule, due: deadline.due))
+    }
+
+    func timer(for deadline: Deadline, lastStage: Int) -> StagePlan.Timer? {
+        stages(of: deadline).flatMap { StagePlan.nextTimer(fireTimes: $0.fireTimes, lastSent: lastStage, state: deadline.state) }
     }
 
     func rule(for deadline: Deadline) -> Rule? { rulebook.rule(deadline.rule, inForceOn: deadline.triggerDate) }
