@@ -71,6 +71,7 @@ extension Store {
             try (existing ?? deadlines(db, citizen: citizen, sorted: false)).map { ($0.deadline.identity, $0) },
             uniquingKeysWith: { first, _ in first })
         var kept: Set<Deadline.Identity> = []
+        var inserts: [StoredDeadline] = []
         for item in new {
             kept.insert(item.deadline.identity)
             let previous = old[item.deadline.identity]
@@ -79,10 +80,7 @@ extension Store {
             try tally(db, item.deadline, by: 1, into: tallies)
             let d = item.deadline
             guard let previous else {
-                try run(
-                    db.cachedStatement(sql: insertDeadline), db, d.citizen.rawValue, d.rule, d.instance,
-                    d.ruleVersion, d.triggerDate, d.due, d.state.rawValue,
-                    d.closedOn, d.progress, d.required, d.suspendedDays, item.lastStage, item.nextFireAt)
+                inserts.append(item)
                 continue
             }
             // An UPDATE touches only the indexes whose columns (or partial-index conditions) it sets: most
@@ -100,6 +98,18 @@ extension Store {
                     item.lastStage, item.nextFireAt, d.citizen.rawValue, d.rule, d.instance)
             }
         }
+        // New rows in statements of several rows each: a citizen added or imported has a dozen.
+        var start = inserts.startIndex
+        while start < inserts.endIndex {
+            let rows = inserts[start..<min(start + maxRowsPerInsert, inserts.endIndex)]
+            try run(db.cachedStatement(sql: insertDeadlines[rows.count]), db, rows: rows) { item, bind in
+                let d = item.deadline
+                bind(
+                    d.citizen.rawValue, d.rule, d.instance, d.ruleVersion, d.triggerDate, d.due, d.state.rawValue,
+                    d.closedOn, d.progress, d.required, d.suspendedDays, item.lastStage, item.nextFireAt)
+            }
+            start = rows.endIndex
+        }
         let delete = try db.cachedStatement(sql: "DELETE FROM deadline WHERE citizen = ? AND rule = ? AND instance = ?")
         for (key, item) in old where !kept.contains(key) {
             try tally(db, item.deadline, by: -1, into: tallies)
@@ -107,12 +117,19 @@ extension Store {
         }
     }
 
-    /// OR REPLACE: a caller that said nothing is stored (a citizen just added) cannot make it fail.
-    static let insertDeadline = """
-        INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on, progress, required,
-            suspended_days, last_stage, next_fire_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    /// Deadline rows inserted by one statement at most.
+    static let maxRowsPerInsert = 16
+
+    /// `insertDeadlines[n]` inserts n rows (1…maxRowsPerInsert), built once: interpolating SQL for every
+    /// call showed in profiles. OR REPLACE: a caller that said nothing is stored (a citizen just added)
+    /// cannot make it fail.
+    static let insertDeadlines: [String] = (0...maxRowsPerInsert).map { count in
         """
+        INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on, progress,
+            required, suspended_days, last_stage, next_fire_at)
+        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", "))
+        """
+    }
     static let updateDeadline = """
         UPDATE deadline SET rule_version = ?, trigger_date = ?, due = ?, state = ?, closed_on = ?, progress = ?, required = ?,
             suspended_days = ?, last_stage = ?, next_fire_at = ?

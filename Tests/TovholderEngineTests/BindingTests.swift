@@ -23,6 +23,65 @@ struct BindingTests {
         }
     }
 
+    /// Text is bound from a stack arena without SQLite's copy; text longer than the arena, and more rows'
+    /// text than it holds, are copied by SQLite instead. Dates are bound as `YYYY-MM-DD`.
+    @Test func textPastTheArenaAndDatesRoundTrip() throws {
+        let store = try Store.inMemory()
+        try store.writer.write { db in
+            try db.execute(sql: "CREATE TABLE t (a TEXT, d TEXT)")
+            let long = String(repeating: "æ", count: Store.arenaBytes)  // twice the arena's bytes
+            let date = LocalDate(year: 2026, month: 3, day: 9)!
+            try Store.run(db.cachedStatement(sql: "INSERT INTO t VALUES (?, ?)"), db, long, date)
+            let many = (0..<40).map { "row \($0) " + String(repeating: "x", count: 200) }
+            try Store.run(db.cachedStatement(sql: "INSERT INTO t VALUES " + Array(repeating: "(?, ?)", count: 40).joined(separator: ", ")), db, rows: many) { text, bind in
+                bind(text, LocalDate?.none)
+            }
+            let rows = try Row.fetchAll(db, sql: "SELECT a, d FROM t ORDER BY rowid")
+            #expect(rows.count == 41)
+            #expect(rows[0]["a"] == long && rows[0]["d"] == "2026-03-09")
+            #expect(rows.dropFirst().map { $0["a"] as String } == many)
+            #expect(rows.dropFirst().allSatisfy { ($0["d"] as String?) == nil })
+        }
+    }
+
+    /// New deadline rows go in statements of up to `maxRowsPerInsert`; a changed row is updated, in place
+    /// when its due date, state and timer stay; the rows and the tallies are what was asked for either way.
+    @Test func replacingDeadlinesInsertsUpdatesAndDeletesExactlyWhatChanged() throws {
+        let store = try Store.inMemory()
+        let citizen = CitizenID(trusted: "C-1")
+        let due = LocalDate(year: 2026, month: 5, day: 1)!
+        func deadline(_ index: Int, state: DeadlineState = .open, progress: Int = 0, due: LocalDate = due, timer: Int64? = 100) -> StoredDeadline {
+            StoredDeadline(
+                deadline: Deadline(
+                    citizen: citizen, rule: "r\(index / 10)", instance: "e\(index)", ruleVersion: nil,
+                    triggerDate: LocalDate(year: 2026, month: 4, day: 1)!, due: due, state: state,
+                    closedOn: state == .met ? due : nil, progress: progress, required: 4, suspendedDays: 0),
+                lastStage: -1, nextFireAt: state == .open ? timer : nil)
+        }
+        let first = (0..<(2 * Store.maxRowsPerInsert + 5)).map { deadline($0) }
+        var second = first
+        second[0] = deadline(0, progress: 2)  // in place
+        second[1] = deadline(1, state: .met, progress: 4)  // state and timer change
+        second[2] = deadline(2, due: due.adding(days: 7), timer: 200)  // due date and timer change
+        second.removeLast(3)
+        second.append(deadline(100))
+        let (stored, tallies, timers) = try store.writer.write { db in
+            try db.execute(sql: "INSERT INTO citizen(id, caseworker, takeover, created_at) VALUES ('C-1', 'cw', '2026-04-01', 0)")
+            try Store.replaceDeadlines(db, citizen: citizen, with: first)
+            #expect(Set(try Store.deadlines(db, citizen: citizen)) == Set(first))
+            try Store.replaceDeadlines(db, citizen: citizen, with: second)
+            return (
+                try Store.deadlines(db, citizen: citizen),
+                try Row.fetchAll(db, sql: "SELECT state, due, n FROM deadline_tally WHERE n != 0 ORDER BY 1, 2").map {
+                    "\($0["state"] as String) \($0["due"] as String) \($0["n"] as Int)"
+                },
+                try Int64.fetchAll(db, sql: "SELECT next_fire_at FROM deadline INDEXED BY deadline_timer WHERE next_fire_at IS NOT NULL ORDER BY 1"))
+        }
+        #expect(Set(stored) == Set(second))
+        #expect(tallies == ["met  1", "open 2026-05-01 \(second.count - 2)", "open 2026-05-08 1"])
+        #expect(timers == Array(repeating: 100, count: second.count - 2) + [200])
+    }
+
     @Test func aFailedStatementThrowsSQLitesErrorAndStaysUsable() throws {
         let store = try Store.inMemory()
         try store.writer.write { db in
