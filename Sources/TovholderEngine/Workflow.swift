@@ -46,7 +46,6 @@ public struct Workflow: Sendable {
     ) {
         let history = try events ?? Store.events(db, citizen: citizen.id)
         let existing = fresh ? [] : try Store.deadlines(db, citizen: citizen.id, sorted: false)
-        let old = Dictionary(existing.map { ($0.deadline.identity, $0.lastStage) }, uniquingKeysWith: { first, _ in first })
         let derived = Derivation.deadlines(
             for: citizen, events: history, rulebook: rulebook, calendar: plan.calendar)
         var earliest: Int64?
@@ -54,7 +53,7 @@ public struct Workflow: Sendable {
         stored.reserveCapacity(derived.count)
         var firing: Firing?
         for deadline in derived {
-            var lastStage = old[deadline.identity] ?? -1
+            var lastStage = existing.first { $0.deadline.isSame(as: deadline) }?.lastStage ?? -1
             var next: Int64?
             if let (rule, fireTimes) = stages(of: deadline) {
                 next = StagePlan.nextTimer(fireTimes: fireTimes, lastSent: lastStage, state: deadline.state)?.fireAt

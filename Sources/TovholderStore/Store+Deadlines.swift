@@ -67,14 +67,15 @@ extension Store {
         _ db: Database, citizen: CitizenID, with new: [StoredDeadline], existing: [StoredDeadline]? = nil,
         tallies: Tallies? = nil
     ) throws {
-        let old = Dictionary(
-            try (existing ?? deadlines(db, citizen: citizen, sorted: false)).map { ($0.deadline.identity, $0) },
-            uniquingKeysWith: { first, _ in first })
-        var kept: Set<Deadline.Identity> = []
+        let old = try existing ?? deadlines(db, citizen: citizen, sorted: false)
+        var kept = [Bool](repeating: false, count: old.count)
         var inserts: [StoredDeadline] = []
         for item in new {
-            kept.insert(item.deadline.identity)
-            let previous = old[item.deadline.identity]
+            var previous: StoredDeadline?
+            if let match = old.firstIndex(where: { $0.deadline.isSame(as: item.deadline) }) {
+                kept[match] = true
+                previous = old[match]
+            }
             if previous == item { continue }
             if let previous { try tally(db, previous.deadline, by: -1, into: tallies) }
             try tally(db, item.deadline, by: 1, into: tallies)
@@ -111,7 +112,7 @@ extension Store {
             start = rows.endIndex
         }
         let delete = try db.cachedStatement(sql: "DELETE FROM deadline WHERE citizen = ? AND rule = ? AND instance = ?")
-        for (key, item) in old where !kept.contains(key) {
+        for (index, item) in old.enumerated() where !kept[index] {
             try tally(db, item.deadline, by: -1, into: tallies)
             try run(delete, db, citizen.rawValue, item.deadline.rule, item.deadline.instance)
         }
