@@ -91,8 +91,9 @@ extension Store {
     /// GRDB's own `execute` or fetch methods (GRDB would not know what is bound).
     static func run<each Value: SQLiteBindable>(_ statement: Statement, _ db: Database, _ values: repeat each Value) throws {
         try withUnsafeTemporaryAllocation(byteCount: arenaBytes, alignment: 1) { buffer in
-            var arena = BindingArena(buffer)
-            try bind(statement, db, &arena, repeat each values)
+            var binder = RowBinder(handle: statement.sqliteStatement, arena: BindingArena(buffer))
+            binder(repeat each values)
+            try binder.check(statement, db)
             try step(statement, db) { _ in }
         }
     }
@@ -103,8 +104,9 @@ extension Store {
         _ statement: Statement, _ db: Database, _ values: repeat each Value, as decode: (Columns) throws -> T
     ) throws -> [T] {
         try withUnsafeTemporaryAllocation(byteCount: arenaBytes, alignment: 1) { buffer in
-            var arena = BindingArena(buffer)
-            try bind(statement, db, &arena, repeat each values)
+            var binder = RowBinder(handle: statement.sqliteStatement, arena: BindingArena(buffer))
+            binder(repeat each values)
+            try binder.check(statement, db)
             var result: [T] = []
             try step(statement, db) { result.append(try decode($0)) }
             return result
@@ -119,15 +121,13 @@ extension Store {
         try withUnsafeTemporaryAllocation(byteCount: 4 * arenaBytes, alignment: 1) { buffer in
             var binder = RowBinder(handle: statement.sqliteStatement, arena: BindingArena(buffer))
             for row in rows { bind(row, &binder) }
-            if binder.code != SQLITE_OK {
-                sqlite3_clear_bindings(statement.sqliteStatement)
-                throw failure(binder.code, statement, db)
-            }
+            try binder.check(statement, db)
             try step(statement, db) { _ in }
         }
     }
 
-    /// Binds values at consecutive parameters, row after row, for `run(_:_:rows:_:)`.
+    /// Binds values at consecutive parameters, in order (row after row, for `run(_:_:rows:_:)`); the first
+    /// failure stops the binding and `check` reports it.
     struct RowBinder {
         let handle: OpaquePointer
         var arena: BindingArena
@@ -140,6 +140,13 @@ extension Store {
                 if code == SQLITE_OK { code = value.bind(to: handle, at: index, arena: &arena) }
             }
         }
+
+        /// Throws SQLite's error if a value could not be bound, with the bindings cleared.
+        func check(_ statement: Statement, _ db: Database) throws {
+            guard code != SQLITE_OK else { return }
+            sqlite3_clear_bindings(handle)
+            throw Store.failure(code, statement, db)
+        }
     }
 
     /// The same for a statement made for this call, with arguments GRDB binds (queries whose SQL depends
@@ -149,22 +156,6 @@ extension Store {
         var result: [T] = []
         try step(statement, db) { result.append(try decode($0)) }
         return result
-    }
-
-    private static func bind<each Value: SQLiteBindable>(
-        _ statement: Statement, _ db: Database, _ arena: inout BindingArena, _ values: repeat each Value
-    ) throws {
-        let handle = statement.sqliteStatement
-        var index: Int32 = 0
-        var code = SQLITE_OK
-        for value in repeat each values {
-            index += 1
-            if code == SQLITE_OK { code = value.bind(to: handle, at: index, arena: &arena) }
-        }
-        if code != SQLITE_OK {
-            sqlite3_clear_bindings(handle)
-            throw failure(code, statement, db)
-        }
     }
 
     /// Steps the statement to its end, calling `row` for each row, and resets it, also when it fails. The
