@@ -117,7 +117,7 @@ extension Workflow {
         let candidate = CaseEvent(sequence: Int64.max, kind: item.kind, date: item.date, offer: item.offer)
         try CaseHistory.check(candidate, citizen: citizen, events: history, today: today(now))
         return try Store.appendEvent(
-            db, citizen: citizen.id, kind: item.kind, date: item.date, offer: item.offer, at: now, by: caller.name,
+            db, citizen: citizen.id, after: history, kind: item.kind, date: item.date, offer: item.offer, at: now, by: caller.name,
             tallies: tallies)
     }
 

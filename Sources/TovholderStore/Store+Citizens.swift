@@ -53,17 +53,21 @@ extension Store {
 
     // MARK: Events
 
-    /// Appends an event and returns it with its sequence number.
+    /// Appends an event after `history` (the citizen's events as stored) and returns it with its sequence
+    /// number: one past the citizen's last, so a new citizen's events are 1, 2, 3… (events stored before
+    /// the v5 migration keep the store-wide numbers they had). Numbering per citizen needs no shared
+    /// counter, and the table is keyed by (citizen, seq).
     public static func appendEvent(
-        _ db: Database, citizen: CitizenID, kind: EventKind, date: LocalDate, offer: OfferKind?, at millis: Int64,
-        by caller: String, tallies: Tallies? = nil
+        _ db: Database, citizen: CitizenID, after history: [CaseEvent], kind: EventKind, date: LocalDate,
+        offer: OfferKind?, at millis: Int64, by caller: String, tallies: Tallies? = nil
     ) throws -> CaseEvent {
+        let sequence = (history.lazy.map(\.sequence).max() ?? 0) + 1
         try run(
             db.cachedStatement(sql: """
-                INSERT INTO event(citizen, kind, date, offer, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?)
-                """), db, citizen.rawValue, kind.rawValue, date, offer?.rawValue, millis, caller)
+                INSERT INTO event(citizen, seq, kind, date, offer, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """), db, citizen.rawValue, sequence, kind.rawValue, date, offer?.rawValue, millis, caller)
         try bump(db, "events", by: 1, into: tallies)
-        return CaseEvent(sequence: db.lastInsertedRowID, kind: kind, date: date, offer: offer)
+        return CaseEvent(sequence: sequence, kind: kind, date: date, offer: offer)
     }
 
     /// A citizen's events in recording order.

@@ -57,7 +57,7 @@ import TovholderStore
                 var events: [CaseEvent] = []
                 for event in history {
                     events.append(try Store.appendEvent(
-                        db, citizen: citizen.id, kind: event.kind, date: event.date, offer: event.offer, at: now, by: "test"))
+                        db, citizen: citizen.id, after: events, kind: event.kind, date: event.date, offer: event.offer, at: now, by: "test"))
                 }
                 try workflow.rederive(db, citizen: citizen, events: events)
             }

@@ -111,4 +111,57 @@ struct MigrationTests {
             #expect(!payload.contains("C-3") && !payload.contains("cw-anna") && payload.contains("firedAt"))
         }
     }
+
+    /// v5 keyed the events by (citizen, seq). Events stored before keep their store-wide numbers, their
+    /// order and who recorded them; a citizen's next event is numbered one past their last, a new
+    /// citizen's from 1, and a history is read in one range of the table, not through an index.
+    @Test func aVersion4StoreKeepsEveryEventAndNumbersNewOnesPerCitizen() throws {
+        let path = try scratchFile("migration", "old4.sqlite")
+        let (anna, bo) = (CitizenID(trusted: "C-1"), CitizenID(trusted: "C-2"))
+        do {
+            let old = try DatabaseQueue(path: path)
+            try Store.migrator.migrate(old, upTo: "v4-outbox-failed-index")
+            try old.write { db in
+                for id in [anna, bo] {
+                    try Store.addCitizen(db, Citizen(id: id, caseworker: "cw", takeover: LocalDate("2026-01-05")!), at: 0)
+                }
+                // As v4 wrote them: numbered by the table, the two citizens' events interleaved.
+                for (citizen, kind, date) in [(anna, "contract-signed", "2026-01-20"), (bo, "contract-signed", "2026-01-21"),
+                                              (anna, "conversation-held", "2026-02-02"), (bo, "moved-away", "2026-03-01")] {
+                    try db.execute(
+                        sql: "INSERT INTO event(citizen, kind, date, recorded_at, recorded_by) VALUES (?, ?, ?, 7, 'jens')",
+                        arguments: [citizen.rawValue, kind, date])
+                }
+            }
+        }
+        let store = try Store.open(path: path)
+        try store.writeNow { db in
+            let annas = try Store.events(db, citizen: anna)
+            #expect(annas.map(\.sequence) == [1, 3])
+            #expect(annas.map(\.kind) == [.contractSigned, .conversationHeld])
+            #expect(try Store.events(db, citizen: bo).map(\.sequence) == [2, 4])
+            #expect(try Row.fetchAll(db, sql: "SELECT recorded_at, recorded_by FROM event").allSatisfy {
+                $0[0] as Int64 == 7 && $0[1] as String == "jens"
+            })
+            let next = try Store.appendEvent(
+                db, citizen: anna, after: annas, kind: .conversationHeld, date: LocalDate("2026-03-02")!, offer: nil, at: 8,
+                by: "jens")
+            #expect(next.sequence == 4)  // one past Anna's last; Bo's 4 is his own
+            #expect(try Store.events(db, citizen: anna).map(\.sequence) == [1, 3, 4])
+            let carl = CitizenID(trusted: "C-3")
+            try Store.addCitizen(db, Citizen(id: carl, caseworker: "cw", takeover: LocalDate("2026-02-01")!), at: 0)
+            var carls: [CaseEvent] = []
+            for date in ["2026-02-10", "2026-02-11"] {
+                carls.append(try Store.appendEvent(
+                    db, citizen: carl, after: carls, kind: .conversationHeld, date: LocalDate(date)!, offer: nil, at: 9, by: "jens"))
+            }
+            #expect(carls.map(\.sequence) == [1, 2])
+            #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event'")
+                .allSatisfy { $0.hasPrefix("sqlite_autoindex") })
+            let plan = try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT seq, kind, date, offer FROM event WHERE citizen = 'C-1' ORDER BY seq
+                """).map { $0["detail"] as String }
+            #expect(plan.count == 1 && plan[0].contains("PRIMARY KEY"))
+        }
+    }
 }
