@@ -123,6 +123,7 @@ public struct Store: Sendable {
             // `PRAGMA foreign_key_check` after refused commands and imports.
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
                 // The one writer keeps 64 MiB of pages (SQLite's default is 2 MiB): an import batch or a
                 // burst of firings touches far more than that.
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
@@ -159,6 +160,9 @@ public struct Store: Sendable {
     }
 
     public init(writer: any DatabaseWriter) { self.writer = writer }
+
+    /// The page size of a new store (an existing one keeps its own).
+    public static let pageSize = 2048
 
     /// The log size (in pages) past which a commit checkpoints in the writer itself.
     public static let writerCheckpointPages = 10_000

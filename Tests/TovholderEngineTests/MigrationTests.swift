@@ -164,4 +164,23 @@ struct MigrationTests {
             #expect(plan.count == 1 && plan[0].contains("PRIMARY KEY"))
         }
     }
+    /// A new store gets 2 KiB pages (half the bytes written to the log for each page a change touches);
+    /// a store made with SQLite's default 4 KiB keeps them, since changing that takes a VACUUM.
+    @Test func aNewStoreHasSmallPagesAndAnOldOneKeepsItsOwn() throws {
+        func pageSize(_ store: Store) throws -> Int { try store.readNow { try Int.fetchOne($0, sql: "PRAGMA page_size") ?? 0 } }
+        let new = try Store.open(path: scratchFile("page-size", "new.sqlite"))
+        #expect(try pageSize(new) == Store.pageSize && Store.pageSize == 2048)
+        let path = try scratchFile("page-size", "old.sqlite")
+        do {
+            let old = try DatabaseQueue(path: path)
+            try old.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
+            try Store.migrator.migrate(old, upTo: "v4-outbox-failed-index")
+        }
+        let reopened = try Store.open(path: path)
+        #expect(try pageSize(reopened) == 4096)
+        try reopened.writeNow { db in
+            try Store.addCitizen(db, Citizen(id: CitizenID(trusted: "C-1"), caseworker: "cw", takeover: LocalDate("2026-01-05")!), at: 0)
+        }
+        #expect(try reopened.readNow { try Store.citizen($0, CitizenID(trusted: "C-1")) } != nil)
+    }
 }
