@@ -88,10 +88,7 @@ extension Workflow {
         case .addCitizen(let citizen, let history):
             try check(citizen, now: now)
             try Store.addCitizen(db, citizen, at: now, tallies: tallies)
-            var events: [CaseEvent] = []
-            for item in history {
-                events.append(try append(item, to: citizen, history: events, db, now: now, caller: caller, tallies: tallies))
-            }
+            let events = try append(history, to: citizen, history: [], db, now: now, caller: caller, tallies: tallies)
             let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, firingAt: now, tallies: tallies)
             return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
 
@@ -100,25 +97,32 @@ extension Workflow {
                 throw DomainError.notFound("no citizen \(id)")
             }
             let history = try Store.events(db, citizen: id)
-            let event = try append(
-                NewEvent(kind: kind, date: date, offer: offer), to: citizen, history: history, db, now: now, caller: caller,
-                tallies: tallies)
-            let events = history + [event]
+            let events = history + (try append(
+                [NewEvent(kind: kind, date: date, offer: offer)], to: citizen, history: history, db, now: now, caller: caller,
+                tallies: tallies))
             let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, firingAt: now, tallies: tallies)
             return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
         }
     }
 
-    /// Checks an event against the history and appends it.
+    /// Checks new events against the history, each after the ones before it, and appends them (in one
+    /// statement for a new citizen's history); returns them as stored.
     func append(
-        _ item: NewEvent, to citizen: Citizen, history: [CaseEvent], _ db: Database, now: Int64, caller: Caller,
+        _ items: [NewEvent], to citizen: Citizen, history: [CaseEvent], _ db: Database, now: Int64, caller: Caller,
         tallies: Tallies
-    ) throws -> CaseEvent {
-        let candidate = CaseEvent(sequence: Int64.max, kind: item.kind, date: item.date, offer: item.offer)
-        try CaseHistory.check(candidate, citizen: citizen, events: history, today: today(now))
-        return try Store.appendEvent(
-            db, citizen: citizen.id, after: history, kind: item.kind, date: item.date, offer: item.offer, at: now, by: caller.name,
-            tallies: tallies)
+    ) throws -> [CaseEvent] {
+        let today = today(now)
+        var all = history
+        var added: [CaseEvent] = []
+        added.reserveCapacity(items.count)
+        for item in items {
+            let event = CaseEvent(sequence: Store.nextSequence(after: all), kind: item.kind, date: item.date, offer: item.offer)
+            try CaseHistory.check(event, citizen: citizen, events: all, today: today)
+            all.append(event)
+            added.append(event)
+        }
+        try Store.appendEvents(db, citizen: citizen.id, added, at: now, by: caller.name, tallies: tallies)
+        return added
     }
 
     /// Checks a new citizen's details against the organisation and the calendar.

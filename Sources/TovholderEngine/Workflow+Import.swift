@@ -73,28 +73,22 @@ extension Workflow {
                 guard stored == citizen else {
                     throw DomainError.invalid("citizen \(citizen.id) is stored with other details (\(differences(stored, citizen)))")
                 }
-                var history = try Store.events(db, citizen: citizen.id)
+                let history = try Store.events(db, citizen: citizen.id)
                 var known = history.map { NewEvent(kind: $0.kind, date: $0.date, offer: $0.offer) }
-                var appended = 0
-                for event in item.events {
-                    if let match = known.firstIndex(of: event) {
-                        known.remove(at: match)
-                        continue
-                    }
-                    history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller, tallies: tallies))
-                    appended += 1
+                let new = item.events.filter { event in
+                    guard let match = known.firstIndex(of: event) else { return true }
+                    known.remove(at: match)
+                    return false
                 }
-                guard appended > 0 else { return (false, 0, nil) }
-                let (_, timer) = try rederive(db, citizen: citizen, events: history, firingAt: now, tallies: tallies)
+                guard !new.isEmpty else { return (false, 0, nil) }
+                let appended = try append(new, to: citizen, history: history, db, now: now, caller: caller, tallies: tallies)
+                let (_, timer) = try rederive(db, citizen: citizen, events: history + appended, firingAt: now, tallies: tallies)
                 try audit(db, citizen: citizen.id, now: now, caller: caller)
-                return (false, appended, timer)
+                return (false, appended.count, timer)
             }
             try check(citizen, now: now)
             try Store.addCitizen(db, citizen, at: now, tallies: tallies)
-            var history: [CaseEvent] = []
-            for event in item.events {
-                history.append(try append(event, to: citizen, history: history, db, now: now, caller: caller, tallies: tallies))
-            }
+            let history = try append(item.events, to: citizen, history: [], db, now: now, caller: caller, tallies: tallies)
             let (_, timer) = try rederive(db, citizen: citizen, events: history, fresh: true, firingAt: now, tallies: tallies)
             try audit(db, citizen: citizen.id, now: now, caller: caller)
             return (true, history.count, timer)

@@ -53,22 +53,27 @@ extension Store {
 
     // MARK: Events
 
-    /// Appends an event after `history` (the citizen's events as stored) and returns it with its sequence
-    /// number: one past the citizen's last, so a new citizen's events are 1, 2, 3… (events stored before
-    /// the v5 migration keep the store-wide numbers they had). Numbering per citizen needs no shared
-    /// counter, and the table is keyed by (citizen, seq).
-    public static func appendEvent(
-        _ db: Database, citizen: CitizenID, after history: [CaseEvent], kind: EventKind, date: LocalDate,
-        offer: OfferKind?, at millis: Int64, by caller: String, tallies: Tallies? = nil
-    ) throws -> CaseEvent {
-        let sequence = (history.lazy.map(\.sequence).max() ?? 0) + 1
-        try run(
-            db.cachedStatement(sql: """
-                INSERT INTO event(citizen, seq, kind, date, offer, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """), db, citizen.rawValue, sequence, kind.rawValue, date, offer?.rawValue, millis, caller)
-        try bump(db, "events", by: 1, into: tallies)
-        return CaseEvent(sequence: sequence, kind: kind, date: date, offer: offer)
+    /// The number of the event recorded after `history` (the citizen's events as stored): one past the
+    /// citizen's last, so a new citizen's events are 1, 2, 3… (events stored before the v5 migration keep
+    /// the store-wide numbers they had). Numbering per citizen needs no shared counter, and the table is
+    /// keyed by (citizen, seq).
+    public static func nextSequence(after history: [CaseEvent]) -> Int64 {
+        (history.lazy.map(\.sequence).max() ?? 0) + 1
     }
+
+    /// Appends a citizen's new events, numbered by `nextSequence`, several to a statement.
+    public static func appendEvents(
+        _ db: Database, citizen: CitizenID, _ events: [CaseEvent], at millis: Int64, by caller: String,
+        tallies: Tallies? = nil
+    ) throws {
+        try insert(db, insertEvents, rows: events) { event, bind in
+            bind(citizen.rawValue, event.sequence, event.kind.rawValue, event.date, event.offer?.rawValue, millis, caller)
+        }
+        try bump(db, "events", by: events.count, into: tallies)
+    }
+
+    static let insertEvents = multiRowInserts(
+        "INSERT INTO event(citizen, seq, kind, date, offer, recorded_at, recorded_by)", columns: 7)
 
     /// A citizen's events in recording order.
     public static func events(_ db: Database, citizen: CitizenID) throws -> [CaseEvent] {

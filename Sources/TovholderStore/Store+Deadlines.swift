@@ -100,16 +100,11 @@ extension Store {
             }
         }
         // New rows in statements of several rows each: a citizen added or imported has a dozen.
-        var start = inserts.startIndex
-        while start < inserts.endIndex {
-            let rows = inserts[start..<min(start + maxRowsPerInsert, inserts.endIndex)]
-            try run(db.cachedStatement(sql: insertDeadlines[rows.count]), db, rows: rows) { item, bind in
-                let d = item.deadline
-                bind(
-                    d.citizen.rawValue, d.rule, d.instance, d.ruleVersion, d.triggerDate, d.due, d.state.rawValue,
-                    d.closedOn, d.progress, d.required, d.suspendedDays, item.lastStage, item.nextFireAt)
-            }
-            start = rows.endIndex
+        try insert(db, insertDeadlines, rows: inserts) { item, bind in
+            let d = item.deadline
+            bind(
+                d.citizen.rawValue, d.rule, d.instance, d.ruleVersion, d.triggerDate, d.due, d.state.rawValue,
+                d.closedOn, d.progress, d.required, d.suspendedDays, item.lastStage, item.nextFireAt)
         }
         let delete = try db.cachedStatement(sql: "DELETE FROM deadline WHERE citizen = ? AND rule = ? AND instance = ?")
         for (index, item) in old.enumerated() where !kept[index] {
@@ -118,19 +113,11 @@ extension Store {
         }
     }
 
-    /// Deadline rows inserted by one statement at most.
-    static let maxRowsPerInsert = 16
-
-    /// `insertDeadlines[n]` inserts n rows (1…maxRowsPerInsert), built once: interpolating SQL for every
-    /// call showed in profiles. OR REPLACE: a caller that said nothing is stored (a citizen just added)
-    /// cannot make it fail.
-    static let insertDeadlines: [String] = (0...maxRowsPerInsert).map { count in
-        """
+    /// OR REPLACE: a caller that said nothing is stored (a citizen just added) cannot make it fail.
+    static let insertDeadlines = multiRowInserts("""
         INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on, progress,
             required, suspended_days, last_stage, next_fire_at)
-        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", "))
-        """
-    }
+        """, columns: 13)
     static let updateDeadline = """
         UPDATE deadline SET rule_version = ?, trigger_date = ?, due = ?, state = ?, closed_on = ?, progress = ?, required = ?,
             suspended_days = ?, last_stage = ?, next_fire_at = ?

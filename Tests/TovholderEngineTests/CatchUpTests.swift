@@ -56,9 +56,10 @@ import TovholderStore
                 try Store.addCitizen(db, citizen, at: now)
                 var events: [CaseEvent] = []
                 for event in history {
-                    events.append(try Store.appendEvent(
-                        db, citizen: citizen.id, after: events, kind: event.kind, date: event.date, offer: event.offer, at: now, by: "test"))
+                    events.append(CaseEvent(
+                        sequence: Store.nextSequence(after: events), kind: event.kind, date: event.date, offer: event.offer))
                 }
+                try Store.appendEvents(db, citizen: citizen.id, events, at: now, by: "test")
                 try workflow.rederive(db, citizen: citizen, events: events)
             }
             return try workflow.fireDue(db, now: now, limit: 1000)

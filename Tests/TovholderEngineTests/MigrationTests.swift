@@ -143,19 +143,25 @@ struct MigrationTests {
             #expect(try Row.fetchAll(db, sql: "SELECT recorded_at, recorded_by FROM event").allSatisfy {
                 $0[0] as Int64 == 7 && $0[1] as String == "jens"
             })
-            let next = try Store.appendEvent(
-                db, citizen: anna, after: annas, kind: .conversationHeld, date: LocalDate("2026-03-02")!, offer: nil, at: 8,
-                by: "jens")
+            let counted = try Store.eventCount(db)
+            let next = CaseEvent(
+                sequence: Store.nextSequence(after: annas), kind: .conversationHeld, date: LocalDate("2026-03-02")!)
             #expect(next.sequence == 4)  // one past Anna's last; Bo's 4 is his own
+            try Store.appendEvents(db, citizen: anna, [next], at: 8, by: "jens")
             #expect(try Store.events(db, citizen: anna).map(\.sequence) == [1, 3, 4])
+            // A new citizen's history, numbered from 1, in statements of up to 16 rows.
             let carl = CitizenID(trusted: "C-3")
             try Store.addCitizen(db, Citizen(id: carl, caseworker: "cw", takeover: LocalDate("2026-02-01")!), at: 0)
             var carls: [CaseEvent] = []
-            for date in ["2026-02-10", "2026-02-11"] {
-                carls.append(try Store.appendEvent(
-                    db, citizen: carl, after: carls, kind: .conversationHeld, date: LocalDate(date)!, offer: nil, at: 9, by: "jens"))
+            for day in 1...(Store.maxRowsPerInsert + 4) {
+                carls.append(CaseEvent(
+                    sequence: Store.nextSequence(after: carls), kind: .conversationHeld,
+                    date: LocalDate("2026-02-01")!.adding(days: day)))
             }
-            #expect(carls.map(\.sequence) == [1, 2])
+            try Store.appendEvents(db, citizen: carl, carls, at: 9, by: "jens")
+            #expect(carls.map(\.sequence) == Array(1...Int64(Store.maxRowsPerInsert + 4)))
+            #expect(try Store.events(db, citizen: carl) == carls)
+            #expect(try Store.eventCount(db) == counted + 1 + carls.count)
             #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event'")
                 .allSatisfy { $0.hasPrefix("sqlite_autoindex") })
             let plan = try Row.fetchAll(db, sql: """
@@ -164,6 +170,7 @@ struct MigrationTests {
             #expect(plan.count == 1 && plan[0].contains("PRIMARY KEY"))
         }
     }
+
     /// A new store gets 2 KiB pages (half the bytes written to the log for each page a change touches);
     /// a store made with SQLite's default 4 KiB keeps them, since changing that takes a VACUUM.
     @Test func aNewStoreHasSmallPagesAndAnOldOneKeepsItsOwn() throws {
@@ -184,3 +191,4 @@ struct MigrationTests {
         #expect(try reopened.readNow { try Store.citizen($0, CitizenID(trusted: "C-1")) } != nil)
     }
 }
+
