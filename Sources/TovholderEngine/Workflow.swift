@@ -128,10 +128,6 @@ public struct Workflow: Sendable {
         return (rule, plan.fireTimes(of: rule, due: deadline.due))
     }
 
-    func timer(for deadline: Deadline, lastStage: Int) -> StagePlan.Timer? {
-        stages(of: deadline).flatMap { StagePlan.nextTimer(fireTimes: $0.fireTimes, lastSent: lastStage, state: deadline.state) }
-    }
-
     func rule(for deadline: Deadline) -> Rule? { rulebook.rule(deadline.rule, inForceOn: deadline.triggerDate) }
 
     // MARK: Firing

@@ -251,3 +251,11 @@ import TovholderStore
         #expect(calls.value == 3)
     }
 }
+
+extension Workflow {
+    /// The timer a deadline should hold after `lastStage`, worked out on its own: what the recovery test
+    /// compares the stored timers with.
+    fileprivate func timer(for deadline: Deadline, lastStage: Int) -> StagePlan.Timer? {
+        stages(of: deadline).flatMap { StagePlan.nextTimer(fireTimes: $0.fireTimes, lastSent: lastStage, state: deadline.state) }
+    }
+}
