@@ -59,14 +59,15 @@ public struct Workflow: Sendable {
                 next = StagePlan.nextTimer(fireTimes: fireTimes, lastSent: lastStage, state: deadline.state)?.fireAt
                 if let now, let at = next, at <= now {
                     if firing == nil { firing = Firing(workflow: self, now: now, tallies: tallies ?? Tallies()) }
-                    (lastStage, next) = try firing!.fire(
-                        db, deadline, rule: rule, fireTimes: fireTimes, lastStage: lastStage, caseworker: citizen.caseworker)
+                    (lastStage, next) = firing!.fire(
+                        deadline, rule: rule, fireTimes: fireTimes, lastStage: lastStage, caseworker: citizen.caseworker)
                 }
             }
             if let at = next { earliest = min(earliest ?? at, at) }
             stored.append(StoredDeadline(deadline: deadline, lastStage: lastStage, nextFireAt: next))
         }
-        if let firing {
+        if var firing {
+            try firing.queue(db)
             if let tallies {
                 tallies.caughtUp.fired += firing.fired
                 tallies.caughtUp.queued += firing.queued
@@ -88,6 +89,8 @@ public struct Workflow: Sendable {
         let tallies: Tallies
         var fired = 0
         var queued = 0
+        /// Notices of the stages sent, for `queue` to put in the outbox together.
+        var notices: [Notice] = []
 
         init(workflow: Workflow, now: Int64, tallies: Tallies) {
             self.workflow = workflow
@@ -97,27 +100,33 @@ public struct Workflow: Sendable {
             self.tallies = tallies
         }
 
-        /// Queues the latest stage of `deadline` whose time has come (catch-up after downtime, or a deadline
-        /// derived already due, sends that one only) in the outbox, in the current transaction. Returns the
-        /// stage now last sent and when the next one fires.
+        /// Sends the latest stage of `deadline` whose time has come (catch-up after downtime, or a deadline
+        /// derived already due, sends that one only): its notices go in the outbox, in the current
+        /// transaction, at the next `queue`. Returns the stage now last sent and when the next one fires.
         mutating func fire(
-            _ db: Database, _ deadline: Deadline, rule: Rule, fireTimes: [Int64], lastStage: Int, caseworker: String
-        ) throws -> (lastStage: Int, nextFireAt: Int64?) {
+            _ deadline: Deadline, rule: Rule, fireTimes: [Int64], lastStage: Int, caseworker: String
+        ) -> (lastStage: Int, nextFireAt: Int64?) {
             fired += 1
             let firing = StagePlan.fire(fireTimes: fireTimes, lastSent: lastStage, now: now)
             if let index = firing.send {
                 let stage = rule.stages[index]
                 let (recipient, role) = workflow.directory.resolve(stage.to, caseworker: caseworker)
                 for channel in stage.channels ?? workflow.channels {
-                    let notice = Notice(
+                    notices.append(Notice(
                         citizen: deadline.citizen.rawValue, rule: rule.id, title: rule.title,
                         instance: deadline.instance, stage: stage.name, stageKind: stage.kind, due: deadline.due,
                         status: deadline.status(today: today), recipient: recipient, role: role, channel: channel,
-                        firedAt: firedAt)
-                    if try Store.enqueue(db, notice, at: now, tallies: tallies) { queued += 1 }
+                        firedAt: firedAt))
                 }
             }
             return (firing.send ?? lastStage, firing.next?.fireAt)
+        }
+
+        /// Puts the notices sent so far in the outbox, several in each statement, and counts those queued
+        /// (a key queued before, by a firing repeated after a crash, is skipped).
+        mutating func queue(_ db: Database) throws {
+            queued += try Store.enqueue(db, notices, at: now, tallies: tallies)
+            notices.removeAll(keepingCapacity: true)
         }
     }
 
@@ -148,19 +157,24 @@ public struct Workflow: Sendable {
         let due = try Store.dueTimers(db, now: now, limit: limit)
         report.more = due.count == limit
         var firing = Firing(workflow: self, now: now, tallies: Tallies())
+        // The notices and the timers are written after the loop, several rows per statement.
+        var timers: [Store.TimerSetting] = []
+        timers.reserveCapacity(due.count)
         for (stored, caseworker) in due {
             let deadline = stored.deadline
             report.fired += 1
             if let at = stored.nextFireAt { report.fireTimes.append(at) }
             guard let rule = rule(for: deadline) else {
-                try Store.setTimer(db, deadline, lastStage: stored.lastStage, nextFireAt: nil)
+                timers.append(.init(deadline, lastStage: stored.lastStage, nextFireAt: nil))
                 continue
             }
-            let (lastStage, next) = try firing.fire(
-                db, deadline, rule: rule, fireTimes: plan.fireTimes(of: rule, due: deadline.due),
+            let (lastStage, next) = firing.fire(
+                deadline, rule: rule, fireTimes: plan.fireTimes(of: rule, due: deadline.due),
                 lastStage: stored.lastStage, caseworker: caseworker)
-            try Store.setTimer(db, deadline, lastStage: lastStage, nextFireAt: next)
+            timers.append(.init(deadline, lastStage: lastStage, nextFireAt: next))
         }
+        try firing.queue(db)
+        try Store.setTimers(db, timers)
         report.queued = firing.queued
         try firing.tallies.flush(db)
         return report

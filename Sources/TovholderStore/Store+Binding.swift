@@ -118,7 +118,7 @@ extension Store {
     static func run<Row>(
         _ statement: Statement, _ db: Database, rows: some Collection<Row>, _ bind: (Row, inout RowBinder) -> Void
     ) throws {
-        try withUnsafeTemporaryAllocation(byteCount: 4 * arenaBytes, alignment: 1) { buffer in
+        try withUnsafeTemporaryAllocation(byteCount: 8 * arenaBytes, alignment: 1) { buffer in
             var binder = RowBinder(handle: statement.sqliteStatement, arena: BindingArena(buffer))
             for row in rows { bind(row, &binder) }
             try binder.check(statement, db)
@@ -126,27 +126,35 @@ extension Store {
         }
     }
 
-    /// Rows inserted by one statement at most.
-    static let maxRowsPerInsert = 16
+    /// Rows one statement inserts or updates at most.
+    static let maxRowsPerStatement = 16
 
-    /// `statements[n]` inserts n rows (1…maxRowsPerInsert) of `columns` values each after `head`
+    /// `statements[n]` takes n rows (1…maxRowsPerStatement) of `columns` values each after `head`
     /// (`INSERT INTO table(columns)`), built once: interpolating SQL for every call showed in profiles.
-    static func multiRowInserts(_ head: String, columns: Int) -> [String] {
+    /// `tail` follows the values: an UPDATE takes its rows as `… FROM (VALUES …) AS v WHERE …`.
+    static func multiRowStatements(_ head: String, columns: Int, tail: String = "") -> [String] {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        return (0...maxRowsPerInsert).map { "\(head) VALUES " + Array(repeating: row, count: $0).joined(separator: ", ") }
+        return (0...maxRowsPerStatement).map {
+            "\(head) VALUES " + Array(repeating: row, count: $0).joined(separator: ", ") + tail
+        }
     }
 
-    /// Inserts `rows` through `statements` (from `multiRowInserts`), up to `maxRowsPerInsert` in each
-    /// execution: a citizen added or imported has a dozen deadlines and about as many events.
-    static func insert<Row>(
+    /// Runs `statements` (from `multiRowStatements`) over `rows`, up to `maxRowsPerStatement` in each execution:
+    /// a citizen added or imported has a dozen deadlines and about as many events, a burst of firings
+    /// thousands of notices and timers. Returns the rows SQLite changed (an INSERT OR IGNORE skips some).
+    @discardableResult
+    static func runInChunks<Row>(
         _ db: Database, _ statements: [String], rows: [Row], _ bind: (Row, inout RowBinder) -> Void
-    ) throws {
+    ) throws -> Int {
         var start = rows.startIndex
+        var changed = 0
         while start < rows.endIndex {
-            let chunk = rows[start..<min(start + maxRowsPerInsert, rows.endIndex)]
+            let chunk = rows[start..<min(start + maxRowsPerStatement, rows.endIndex)]
             try run(db.cachedStatement(sql: statements[chunk.count]), db, rows: chunk, bind)
+            changed += db.changesCount
             start = chunk.endIndex
         }
+        return changed
     }
 
     /// Binds values at consecutive parameters, in order (row after row, for `run(_:_:rows:_:)`); the first

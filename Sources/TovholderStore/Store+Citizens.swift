@@ -66,13 +66,13 @@ extension Store {
         _ db: Database, citizen: CitizenID, _ events: [CaseEvent], at millis: Int64, by caller: String,
         tallies: Tallies? = nil
     ) throws {
-        try insert(db, insertEvents, rows: events) { event, bind in
+        try runInChunks(db, insertEvents, rows: events) { event, bind in
             bind(citizen.rawValue, event.sequence, event.kind.rawValue, event.date, event.offer?.rawValue, millis, caller)
         }
         try bump(db, "events", by: events.count, into: tallies)
     }
 
-    static let insertEvents = multiRowInserts(
+    static let insertEvents = multiRowStatements(
         "INSERT INTO event(citizen, seq, kind, date, offer, recorded_at, recorded_by)", columns: 7)
 
     /// A citizen's events in recording order.

@@ -100,7 +100,7 @@ extension Store {
             }
         }
         // New rows in statements of several rows each: a citizen added or imported has a dozen.
-        try insert(db, insertDeadlines, rows: inserts) { item, bind in
+        try runInChunks(db, insertDeadlines, rows: inserts) { item, bind in
             let d = item.deadline
             bind(
                 d.citizen.rawValue, d.rule, d.instance, d.ruleVersion, d.triggerDate, d.due, d.state.rawValue,
@@ -114,7 +114,7 @@ extension Store {
     }
 
     /// OR REPLACE: a caller that said nothing is stored (a citizen just added) cannot make it fail.
-    static let insertDeadlines = multiRowInserts("""
+    static let insertDeadlines = multiRowStatements("""
         INSERT OR REPLACE INTO deadline(citizen, rule, instance, rule_version, trigger_date, due, state, closed_on, progress,
             required, suspended_days, last_stage, next_fire_at)
         """, columns: 13)
@@ -135,13 +135,37 @@ extension Store {
         try rows(db.cachedStatement(sql: dueTimersQuery), db, now, limit) { (try storedDeadline(from: $0), $0.text(13)) }
     }
 
+    /// A deadline's stages sent up to `lastStage`, and its next timer.
+    public struct TimerSetting: Sendable {
+        public var deadline: Deadline
+        public var lastStage: Int
+        public var nextFireAt: Int64?
+
+        public init(_ deadline: Deadline, lastStage: Int, nextFireAt: Int64?) {
+            self.deadline = deadline
+            self.lastStage = lastStage
+            self.nextFireAt = nextFireAt
+        }
+    }
+
     /// Records that stages up to `lastStage` were sent and arms the next one.
     public static func setTimer(_ db: Database, _ deadline: Deadline, lastStage: Int, nextFireAt: Int64?) throws {
-        try run(
-            db.cachedStatement(sql: """
-                UPDATE deadline SET last_stage = ?, next_fire_at = ? WHERE citizen = ? AND rule = ? AND instance = ?
-                """), db, lastStage, nextFireAt, deadline.citizen.rawValue, deadline.rule, deadline.instance)
+        try setTimers(db, [TimerSetting(deadline, lastStage: lastStage, nextFireAt: nextFireAt)])
     }
+
+    /// The same for many deadlines, several in each statement (each finds its row by the primary key).
+    public static func setTimers(_ db: Database, _ settings: [TimerSetting]) throws {
+        try runInChunks(db, setTimersStatements, rows: settings) { setting, bind in
+            let d = setting.deadline
+            bind(d.citizen.rawValue, d.rule, d.instance, setting.lastStage, setting.nextFireAt)
+        }
+    }
+
+    static let setTimersStatements = multiRowStatements(
+        "UPDATE deadline SET last_stage = v.column4, next_fire_at = v.column5 FROM (", columns: 5,
+        tail: """
+            ) AS v WHERE deadline.citizen = v.column1 AND deadline.rule = v.column2 AND deadline.instance = v.column3
+            """)
 
     /// The earliest armed timer.
     public static func earliestTimer(_ db: Database) throws -> Int64? {

@@ -25,18 +25,27 @@ extension Store {
     /// a firing repeated after a crash cannot queue a stage twice.
     @discardableResult
     public static func enqueue(_ db: Database, _ notice: Notice, at millis: Int64, tallies: Tallies? = nil) throws -> Bool {
-        // The columns hold the key, citizen, rule, stage, recipient and channel; the payload the rest.
-        let payload = String(decoding: notice.details.jsonBytes, as: UTF8.self)
-        try run(
-            db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """), db,
-            notice.key, notice.citizen, notice.rule, notice.stage, notice.recipient, notice.channel, payload, millis, millis)
-        guard db.changesCount > 0 else { return false }
-        try bump(db, "outbox.pending", by: 1, into: tallies)
-        return true
+        try enqueue(db, [notice], at: millis, tallies: tallies) == 1
     }
+
+    /// Queues notifications, several in each statement (a Monday-morning burst queues a hundred thousand:
+    /// one statement each was a fifth of the writer's time); a key queued before is skipped, as above.
+    /// Returns how many were queued.
+    @discardableResult
+    public static func enqueue(_ db: Database, _ notices: [Notice], at millis: Int64, tallies: Tallies? = nil) throws -> Int {
+        // The columns hold the key, citizen, rule, stage, recipient and channel; the payload the rest.
+        let queued = try runInChunks(db, enqueueNotices, rows: notices) { notice, bind in
+            bind(
+                notice.key, notice.citizen, notice.rule, notice.stage, notice.recipient, notice.channel,
+                String(decoding: notice.details.jsonBytes, as: UTF8.self), millis, millis)
+        }
+        try bump(db, "outbox.pending", by: queued, into: tallies)
+        return queued
+    }
+
+    static let enqueueNotices = multiRowStatements("""
+        INSERT OR IGNORE INTO outbox(key, citizen, rule, stage, recipient, channel, payload, next_attempt_at, created_at)
+        """, columns: 9)
 
     /// Pending notifications whose attempt is due, oldest first; after `after` (the previous batch's last
     /// attempt time and id) when given, so that a batch can be read while the previous one is recorded.

@@ -44,7 +44,7 @@ struct BindingTests {
         }
     }
 
-    /// New deadline rows go in statements of up to `maxRowsPerInsert`; a changed row is updated, in place
+    /// New deadline rows go in statements of up to `maxRowsPerStatement`; a changed row is updated, in place
     /// when its due date, state and timer stay; the rows and the tallies are what was asked for either way.
     @Test func replacingDeadlinesInsertsUpdatesAndDeletesExactlyWhatChanged() throws {
         let store = try Store.inMemory()
@@ -58,7 +58,7 @@ struct BindingTests {
                     closedOn: state == .met ? due : nil, progress: progress, required: 4, suspendedDays: 0),
                 lastStage: -1, nextFireAt: state == .open ? timer : nil)
         }
-        let first = (0..<(2 * Store.maxRowsPerInsert + 5)).map { deadline($0) }
+        let first = (0..<(2 * Store.maxRowsPerStatement + 5)).map { deadline($0) }
         var second = first
         second[0] = deadline(0, progress: 2)  // in place
         second[1] = deadline(1, state: .met, progress: 4)  // state and timer change
@@ -80,6 +80,72 @@ struct BindingTests {
         #expect(Set(stored) == Set(second))
         #expect(tallies == ["met  1", "open 2026-05-01 \(second.count - 2)", "open 2026-05-08 1"])
         #expect(timers == Array(repeating: 100, count: second.count - 2) + [200])
+    }
+
+    /// A burst of firings writes its notices and timers several rows per statement: every notice is
+    /// queued once (a key queued before, or twice in the burst, is skipped and not counted), every timer
+    /// named is set and no other, and each timer's row is found by its primary key.
+    @Test func aBurstsNoticesAndTimersAreWrittenTogetherExactlyOnce() throws {
+        let store = try Store.inMemory()
+        let count = 2 * Store.maxRowsPerStatement + 5
+        let due = LocalDate(year: 2026, month: 5, day: 4)!
+        func deadline(_ index: Int) -> Deadline {
+            Deadline(
+                citizen: CitizenID(trusted: "C-\(index)"), rule: "first-offer", instance: "takeover", ruleVersion: nil,
+                triggerDate: LocalDate(year: 2026, month: 4, day: 4)!, due: due, state: .open, closedOn: nil, progress: 0,
+                required: 1, suspendedDays: 0)
+        }
+        func notice(_ index: Int) -> Notice {
+            Notice(
+                citizen: "C-\(index)", rule: "first-offer", title: "Første tilbud \(index)", instance: "takeover", stage: "due",
+                stageKind: .due, due: due, status: .pending, recipient: "cw", role: .caseworker, channel: "spool",
+                firedAt: "2026-05-04T06:00:00Z")
+        }
+        let (queued, again, rows, outbox, pending, plan) = try store.writer.write { db in
+            for index in 0..<count {
+                try db.execute(
+                    sql: "INSERT INTO citizen(id, caseworker, takeover, created_at) VALUES (?, 'cw', '2026-04-04', 0)",
+                    arguments: ["C-\(index)"])
+                try Store.replaceDeadlines(
+                    db, citizen: deadline(index).citizen, with: [StoredDeadline(deadline: deadline(index), lastStage: -1, nextFireAt: 100)])
+            }
+            let before = try Store.counter(db, "outbox.pending")
+            #expect(try Store.enqueue(db, notice(3), at: 1))
+            // Notice 3 was queued before; notice 5 comes twice.
+            let queued = try Store.enqueue(db, (0..<count).map(notice) + [notice(5)], at: 2)
+            let again = try Store.enqueue(db, [notice(0), notice(1)], at: 3)
+            // Every timer but the last fired: the even ones are done, the odd ones armed for their next stage.
+            try Store.setTimers(db, (0..<(count - 1)).map {
+                Store.TimerSetting(deadline($0), lastStage: 0, nextFireAt: $0 % 2 == 0 ? nil : 200 + Int64($0))
+            })
+            let rows = try Row.fetchAll(db, sql: "SELECT citizen, last_stage, next_fire_at FROM deadline").map {
+                ($0["citizen"] as String, $0["last_stage"] as Int, $0["next_fire_at"] as Int64?)
+            }
+            let outbox = try Row.fetchAll(db, sql: "SELECT key, payload, created_at FROM outbox ORDER BY id").map {
+                ($0["key"] as String, $0["payload"] as String, $0["created_at"] as Int64)
+            }
+            let plan = try Row.fetchAll(
+                db, sql: "EXPLAIN QUERY PLAN " + Store.setTimersStatements[2],
+                arguments: ["C-0", "first-offer", "takeover", 0, nil, "C-1", "first-offer", "takeover", 0, nil]
+            ).map { $0["detail"] as String }.joined(separator: "\n")
+            return (queued, again, rows, outbox, try Store.counter(db, "outbox.pending") - before, plan)
+        }
+        #expect(queued == count - 1)
+        #expect(again == 0)
+        #expect(pending == count)
+        #expect(outbox.map(\.0) == [notice(3).key] + (0..<count).filter { $0 != 3 }.map { notice($0).key })
+        #expect(outbox.first?.2 == 1 && outbox.dropFirst().allSatisfy { $0.2 == 2 })
+        #expect(outbox.last?.1 == String(decoding: notice(count - 1).details.jsonBytes, as: UTF8.self))
+        #expect(rows.count == count)
+        for (citizen, lastStage, next) in rows {
+            let index = Int(citizen.dropFirst(2))!
+            if index == count - 1 {
+                #expect(lastStage == -1 && next == 100, "\(citizen) was not named and keeps its timer")
+            } else {
+                #expect(lastStage == 0 && next == (index % 2 == 0 ? nil : 200 + Int64(index)), "\(citizen)")
+            }
+        }
+        #expect(plan.contains("SEARCH deadline USING PRIMARY KEY"), "\(plan)")
     }
 
     @Test func aFailedStatementThrowsSQLitesErrorAndStaysUsable() throws {

@@ -153,13 +153,13 @@ struct MigrationTests {
             let carl = CitizenID(trusted: "C-3")
             try Store.addCitizen(db, Citizen(id: carl, caseworker: "cw", takeover: LocalDate("2026-02-01")!), at: 0)
             var carls: [CaseEvent] = []
-            for day in 1...(Store.maxRowsPerInsert + 4) {
+            for day in 1...(Store.maxRowsPerStatement + 4) {
                 carls.append(CaseEvent(
                     sequence: Store.nextSequence(after: carls), kind: .conversationHeld,
                     date: LocalDate("2026-02-01")!.adding(days: day)))
             }
             try Store.appendEvents(db, citizen: carl, carls, at: 9, by: "jens")
-            #expect(carls.map(\.sequence) == Array(1...Int64(Store.maxRowsPerInsert + 4)))
+            #expect(carls.map(\.sequence) == Array(1...Int64(Store.maxRowsPerStatement + 4)))
             #expect(try Store.events(db, citizen: carl) == carls)
             #expect(try Store.eventCount(db) == counted + 1 + carls.count)
             #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event'")
