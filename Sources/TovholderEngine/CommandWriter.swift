@@ -254,12 +254,12 @@ public final class CommandWriter: Service, Sendable {
             (outcomes, earliest, caughtUp) = try store.writeNow(onlyAudit: onlyAudit) { db -> ([Outcome?], Int64?, (fired: Int, queued: Int)) in
                 var outcomes: [Outcome?] = []
                 var earliest: Int64?
-                // Counts and tallies of the commands kept, written once per key before the commit.
+                // Counts, tallies and audit lines of the commands kept, written together before the commit.
                 let tallies = Tallies()
                 for work in batch {
                     switch work {
                     case .audit(let entry):
-                        try Store.appendAudit(db, entry)
+                        tallies.audits.append(entry)
                         outcomes.append(nil)
                     case .barrier:
                         outcomes.append(nil)
@@ -294,7 +294,7 @@ public final class CommandWriter: Service, Sendable {
                         }
                         // An import audits each citizen it stores; everything else is audited here.
                         if command.citizenID != nil || !Self.applied(result) {
-                            try Store.appendAudit(db, AuditEntry(
+                            tallies.audits.append(AuditEntry(
                                 at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: command.action,
                                 citizen: command.citizenID?.rawValue, outcome: Self.outcome(result)))
                         }

@@ -53,6 +53,8 @@ extension Workflow {
                 }
                 let (added, events, timer) = try importOne(item, db, now: now, caller: caller, tallies: tallies)
                 if added { summary.added += 1 } else if events == 0 { summary.unchanged += 1 }
+                // Each citizen stored is audited (the line is kept only with the batch).
+                if added || events > 0 { tallies.audits.append(audit(item.citizen.id, now: now, caller: caller)) }
                 summary.eventsAdded += events
                 if let timer { earliest = min(earliest ?? timer, timer) }
             } catch {
@@ -83,14 +85,12 @@ extension Workflow {
                 guard !new.isEmpty else { return (false, 0, nil) }
                 let appended = try append(new, to: citizen, history: history, db, now: now, caller: caller, tallies: tallies)
                 let (_, timer) = try rederive(db, citizen: citizen, events: history + appended, firingAt: now, tallies: tallies)
-                try audit(db, citizen: citizen.id, now: now, caller: caller)
                 return (false, appended.count, timer)
             }
             try check(citizen, now: now)
             try Store.addCitizen(db, citizen, at: now, tallies: tallies)
             let history = try append(item.events, to: citizen, history: [], db, now: now, caller: caller, tallies: tallies)
             let (_, timer) = try rederive(db, citizen: citizen, events: history, fresh: true, firingAt: now, tallies: tallies)
-            try audit(db, citizen: citizen.id, now: now, caller: caller)
             return (true, history.count, timer)
         } catch let error as DomainError {
             throw error
@@ -99,10 +99,10 @@ extension Workflow {
         }
     }
 
-    func audit(_ db: Database, citizen: CitizenID, now: Int64, caller: Caller) throws {
-        try Store.appendAudit(db, AuditEntry(
+    func audit(_ citizen: CitizenID, now: Int64, caller: Caller) -> AuditEntry {
+        AuditEntry(
             at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: "citizen.import",
-            citizen: citizen.rawValue, outcome: "ok"))
+            citizen: citizen.rawValue, outcome: "ok")
     }
 
     func differences(_ stored: Citizen, _ given: Citizen) -> String {

@@ -28,11 +28,19 @@ public struct AuditEntry: Sendable, Hashable {
 
 extension Store {
     public static func appendAudit(_ db: Database, _ entry: AuditEntry) throws {
-        try run(
-            db.cachedStatement(sql: """
-                INSERT INTO audit(at, uid, pid, caller, action, citizen, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """), db, entry.at, entry.uid, entry.pid, entry.caller, entry.action, entry.citizen, entry.outcome)
+        try appendAudit(db, [entry])
     }
+
+    /// Appends entries in order, several in each statement: a batch of changes writes one per change, and
+    /// an import one per citizen.
+    public static func appendAudit(_ db: Database, _ entries: [AuditEntry]) throws {
+        try runInChunks(db, appendAuditEntries, rows: entries) { entry, bind in
+            bind(entry.at, entry.uid, entry.pid, entry.caller, entry.action, entry.citizen, entry.outcome)
+        }
+    }
+
+    static let appendAuditEntries = multiRowStatements(
+        "INSERT INTO audit(at, uid, pid, caller, action, citizen, outcome)", columns: 7)
 
     /// The newest entries first, optionally for one citizen.
     public static func audit(_ db: Database, citizen: String?, limit: Int) throws -> [AuditEntry] {

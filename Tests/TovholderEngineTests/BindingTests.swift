@@ -148,6 +148,25 @@ struct BindingTests {
         #expect(plan.contains("SEARCH deadline USING PRIMARY KEY"), "\(plan)")
     }
 
+    /// A batch's audit lines go in several to a statement, in the order given, every field as given
+    /// (a socket caller without credentials has no uid or pid; a status read names no citizen).
+    @Test func auditLinesAreAppendedInOrderWithEveryField() throws {
+        let store = try Store.inMemory()
+        let entries = (0..<(2 * Store.maxRowsPerStatement + 3)).map { index in
+            AuditEntry(
+                at: 1_000 + Int64(index % 4), uid: index % 3 == 0 ? nil : 1000 + index, pid: index % 5 == 0 ? nil : index,
+                caller: "sagsbehandler-\(index)", action: index % 2 == 0 ? "citizen.show" : "event.record",
+                citizen: index % 7 == 0 ? nil : "C-\(index)", outcome: index % 6 == 0 ? "not-found" : "ok")
+        }
+        let stored = try store.writer.write { db in
+            try Store.appendAudit(db, entries)
+            try Store.appendAudit(db, [])
+            return try Store.audit(db, citizen: nil, limit: 1000)
+        }
+        #expect(stored.map(\.id) == (1...Int64(entries.count)).reversed())
+        #expect(stored.reversed().map { entry -> AuditEntry in var plain = entry; plain.id = 0; return plain } == entries)
+    }
+
     @Test func aFailedStatementThrowsSQLitesErrorAndStaysUsable() throws {
         let store = try Store.inMemory()
         try store.writer.write { db in
