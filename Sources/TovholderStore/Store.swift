@@ -130,7 +130,7 @@ public struct Store: Sendable {
                 // Checkpoints run on their own connection (`checkpoint()`; see the daemon's Checkpointer), not
                 // in whichever commit crosses SQLite's 1,000-page mark: that commit also paid for copying
                 // the log into a large database file and syncing it, and its acknowledgements waited (p99
-                // 12-16 ms at 100k citizens). Past 10,000 pages (about 40 MB) the writer checkpoints
+                // 12-16 ms at 100k citizens). Past 10,000 pages (20 MB of 2 KiB pages) the writer checkpoints
                 // itself: under a sustained load the background checkpoints have copied nearly all of it
                 // by then, and a log that is fully copied at a commit starts over instead of growing.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.writerCheckpointPages)")
