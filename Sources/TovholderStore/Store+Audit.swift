@@ -27,10 +27,6 @@ public struct AuditEntry: Sendable, Hashable {
 }
 
 extension Store {
-    public static func appendAudit(_ db: Database, _ entry: AuditEntry) throws {
-        try appendAudit(db, [entry])
-    }
-
     /// Appends entries in order, several in each statement: a batch of changes writes one per change, and
     /// an import one per citizen.
     public static func appendAudit(_ db: Database, _ entries: [AuditEntry]) throws {

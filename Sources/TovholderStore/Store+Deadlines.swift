@@ -148,12 +148,8 @@ extension Store {
         }
     }
 
-    /// Records that stages up to `lastStage` were sent and arms the next one.
-    public static func setTimer(_ db: Database, _ deadline: Deadline, lastStage: Int, nextFireAt: Int64?) throws {
-        try setTimers(db, [TimerSetting(deadline, lastStage: lastStage, nextFireAt: nextFireAt)])
-    }
-
-    /// The same for many deadlines, several in each statement (each finds its row by the primary key).
+    /// Records for each deadline that stages up to `lastStage` were sent and arms the next one, several
+    /// deadlines in each statement (each finds its row by the primary key).
     public static func setTimers(_ db: Database, _ settings: [TimerSetting]) throws {
         try runInChunks(db, setTimersStatements, rows: settings) { setting, bind in
             let d = setting.deadline
