@@ -135,6 +135,12 @@ public actor Scheduler: Service {
         return snapshot
     }
 
+    /// The earliest armed timer and the count of timers the scheduler itself has fired (not the writer's):
+    /// what the watchdog needs to tell a scheduler at work from one that is stuck (`SchedulerWatch`).
+    public nonisolated var progress: (next: Int64?, fired: Int) {
+        published.withLock { ($0.next, $0.stats.fired) }
+    }
+
     /// The wall clock was moved: re-plan now.
     public func clockMoved() { alarm.ring() }
 
@@ -191,5 +197,35 @@ public actor Scheduler: Service {
         stats.caughtUp += report.fired - scheduled.count
         stats.record(lateness: scheduled.map { committed - $0 })
         logger.debug("timers fired", metadata: ["timers.fired": "\(report.fired)", "notices.queued": "\(report.queued)"])
+    }
+}
+
+/// Tells the watchdog whether the scheduler makes progress. Behind means that the earliest armed timer
+/// is more than `grace` past due; that alone is no fault (a catch-up after downtime, a wall clock that
+/// jumped ahead, a burst in batches), so the scheduler is stuck only when it stays behind without firing
+/// a single timer for `patience` of monotonic time from when it was first seen behind. A stuck scheduler
+/// is what the writer's check cannot see: changes are stored, but no deadline is ever sent.
+public struct SchedulerWatch: Sendable {
+    public let grace: Int64
+    public let patience: Int64
+    /// When the scheduler was first seen behind (monotonic milliseconds) and what it had fired then.
+    private var behind: (since: Int64, fired: Int)?
+
+    public init(graceMillis: Int64, patienceMillis: Int64) {
+        grace = graceMillis
+        patience = patienceMillis
+    }
+
+    /// Nil while the scheduler keeps up or makes progress; else the instant of the timer it is stuck on.
+    public mutating func stuck(next: Int64?, fired: Int, wallNow: Int64, monotonicNow: Int64) -> Int64? {
+        guard let next, next < wallNow - grace else {
+            behind = nil
+            return nil
+        }
+        guard let seen = behind, seen.fired == fired else {
+            behind = (monotonicNow, fired)
+            return nil
+        }
+        return monotonicNow - seen.since >= patience ? next : nil
     }
 }

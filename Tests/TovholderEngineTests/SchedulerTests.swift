@@ -152,4 +152,53 @@ import TovholderStore
         #expect(try await eventually { try await h.outbox(.failed).count == 1 })
         #expect(try await h.outbox(.failed)[0].attempts == 3)
     }
+
+    /// The watchdog's view of the scheduler: being behind is no fault (a wall clock that jumped, a
+    /// catch-up in batches); only being behind without a single firing for the whole patience is.
+    @Test func theSchedulerWatchCallsOnlyAStalledSchedulerStuck() {
+        var watch = SchedulerWatch(graceMillis: 60_000, patienceMillis: 60_000)
+        let due: Int64 = 1_000_000_000
+        // Nothing armed, or a timer due no more than the grace ago: fine.
+        #expect(watch.stuck(next: nil, fired: 0, wallNow: due, monotonicNow: 0) == nil)
+        #expect(watch.stuck(next: due, fired: 0, wallNow: due + 60_000, monotonicNow: 30_000) == nil)
+        // The wall clock jumped a day ahead: behind, but not stuck at first sight nor before the patience.
+        let wall = due + 86_400_000
+        #expect(watch.stuck(next: due, fired: 0, wallNow: wall, monotonicNow: 60_000) == nil)
+        #expect(watch.stuck(next: due, fired: 0, wallNow: wall + 30_000, monotonicNow: 90_000) == nil)
+        // A batch fired meanwhile: progress, and the patience starts again from here.
+        #expect(watch.stuck(next: due, fired: 5000, wallNow: wall + 60_000, monotonicNow: 120_000) == nil)
+        #expect(watch.stuck(next: due, fired: 5000, wallNow: wall + 90_000, monotonicNow: 179_999) == nil)
+        // Nothing fired for the whole patience since: stuck on that timer, and it stays so.
+        #expect(watch.stuck(next: due, fired: 5000, wallNow: wall + 120_000, monotonicNow: 180_000) == due)
+        #expect(watch.stuck(next: due, fired: 5000, wallNow: wall + 150_000, monotonicNow: 210_000) == due)
+        // Caught up: fine again; a later lag gets a patience of its own.
+        let later = wall + 200_000
+        #expect(watch.stuck(next: later, fired: 5001, wallNow: wall + 150_000, monotonicNow: 240_000) == nil)
+        #expect(watch.stuck(next: later, fired: 5001, wallNow: later + 60_001, monotonicNow: 270_000) == nil)
+        #expect(watch.stuck(next: later, fired: 5001, wallNow: later + 90_000, monotonicNow: 329_999) == nil)
+        #expect(watch.stuck(next: later, fired: 5001, wallNow: later + 120_000, monotonicNow: 330_000) == later)
+    }
+
+    /// What the watchdog reads: the earliest armed timer, and the timers the scheduler fired itself. Those
+    /// the writer fires in a change (a deadline derived already due) are not the scheduler's progress.
+    @Test func theSchedulersProgressCountsItsOwnFiringsOnly() async throws {
+        let h = try await Harness(now: "2026-01-20")
+        defer { Task { await h.stop() } }
+        _ = try await h.add("C-1", takeover: "2026-01-05")  // remind-7d Thu 29 Jan
+        _ = try await h.add("C-2", takeover: "2025-11-03")  // contract due 3 Dec: fired by the writer, overdue
+        #expect(try await eventually { h.engine.scheduler.snapshot.stats.fired >= 1 })
+        #expect(h.engine.scheduler.progress.fired == 0)
+        #expect(h.engine.scheduler.progress.next == Harness.morning("2026-01-29"))
+
+        // A day late (the wall clock jumped): behind at first, then the scheduler fires and moves on.
+        var watch = SchedulerWatch(graceMillis: 60_000, patienceMillis: 0)
+        await h.wall.advance(to: Harness.morning("2026-01-30"))
+        #expect(try await eventually { h.engine.scheduler.progress.fired == 1 })
+        let (next, fired) = h.engine.scheduler.progress
+        #expect(next.map { $0 > Harness.morning("2026-01-30") } ?? true, "the next timer is still to come")
+        #expect(watch.stuck(next: next, fired: fired, wallNow: Harness.morning("2026-01-30"), monotonicNow: 0) == nil)
+        // Had it not fired, the same watch would have called it stuck on the 29th's timer.
+        #expect(watch.stuck(next: Harness.morning("2026-01-29"), fired: 0, wallNow: Harness.morning("2026-01-30"), monotonicNow: 0) == nil)
+        #expect(watch.stuck(next: Harness.morning("2026-01-29"), fired: 0, wallNow: Harness.morning("2026-01-30"), monotonicNow: 1) == Harness.morning("2026-01-29"))
+    }
 }
