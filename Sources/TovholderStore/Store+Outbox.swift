@@ -21,16 +21,10 @@ public struct OutboxEntry: Sendable, Hashable {
 extension Store {
     static let decoder = JSONDecoder()
 
-    /// Queues a notification for delivery. Returns false when its key was queued before (nothing changes):
-    /// a firing repeated after a crash cannot queue a stage twice.
-    @discardableResult
-    public static func enqueue(_ db: Database, _ notice: Notice, at millis: Int64, tallies: Tallies? = nil) throws -> Bool {
-        try enqueue(db, [notice], at: millis, tallies: tallies) == 1
-    }
-
-    /// Queues notifications, several in each statement (a Monday-morning burst queues a hundred thousand:
-    /// one statement each was a fifth of the writer's time); a key queued before is skipped, as above.
-    /// Returns how many were queued.
+    /// Queues notifications for delivery, several in each statement (a Monday-morning burst queues a
+    /// hundred thousand: one statement each was a fifth of the writer's time). A key queued before is
+    /// skipped (nothing changes), so a firing repeated after a crash cannot queue a stage twice. Returns
+    /// how many were queued.
     @discardableResult
     public static func enqueue(_ db: Database, _ notices: [Notice], at millis: Int64, tallies: Tallies? = nil) throws -> Int {
         // The columns hold the key, citizen, rule, stage, recipient and channel; the payload the rest.

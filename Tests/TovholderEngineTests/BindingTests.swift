@@ -110,7 +110,7 @@ struct BindingTests {
                     db, citizen: deadline(index).citizen, with: [StoredDeadline(deadline: deadline(index), lastStage: -1, nextFireAt: 100)])
             }
             let before = try Store.counter(db, "outbox.pending")
-            #expect(try Store.enqueue(db, notice(3), at: 1))
+            #expect(try Store.enqueue(db, [notice(3)], at: 1) == 1)
             // Notice 3 was queued before; notice 5 comes twice.
             let queued = try Store.enqueue(db, (0..<count).map(notice) + [notice(5)], at: 2)
             let again = try Store.enqueue(db, [notice(0), notice(1)], at: 3)

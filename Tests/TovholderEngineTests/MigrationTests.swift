@@ -61,7 +61,7 @@ struct MigrationTests {
             let old = try DatabaseQueue(path: path)
             try Store.migrator.migrate(old, upTo: "v3-open-deadlines-index")
             try old.write { db in
-                for n in 1...6 { try Store.enqueue(db, notice(n), at: Int64(n)) }
+                for n in 1...6 { try Store.enqueue(db, [notice(n)], at: Int64(n)) }
                 try Store.markDelivered(db, ids: [1, 4], at: 10)
                 try Store.markAttemptFailed(db, id: 2, error: "refused", retryAt: nil)
                 try Store.markAttemptFailed(db, id: 5, error: "refused", retryAt: nil)
@@ -102,7 +102,7 @@ struct MigrationTests {
                     arguments: [whole.key, whole.citizen, whole.rule, whole.stage, whole.recipient, whole.channel,
                                 String(decoding: whole.jsonBytes, as: UTF8.self)])
             }
-            #expect(try Store.enqueue(db, new, at: 0))
+            #expect(try Store.enqueue(db, [new], at: 0) == 1)
         }
         try store.readNow { db in
             #expect(try Store.outbox(db, state: nil, limit: 10).map(\.notice) == [new, older, old])
