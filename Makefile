@@ -5,7 +5,7 @@ SCALE      ?= 10k
 STATE      ?= $(CURDIR)/state
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: deps build release run test bench check-config install clean
+.PHONY: deps build release run test bench bench-growth check-config install clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -31,6 +31,10 @@ test: deps
 ## The benchmark against the real daemon (SCALE=10k|100k|1M); see docs/PERFORMANCE.md.
 bench: release
 	.build/release/tovholder-bench --scale $(SCALE) --bin-dir .build/release
+
+## Every figure at 10k, 100k and 1M in turn, and how each grows with the citizens (about 12 minutes).
+bench-growth: release
+	.build/release/tovholder-bench --scale 10k,100k,1M --bin-dir .build/release
 
 check-config: build
 	.build/debug/tovholderd --check-config config/tovholder.toml

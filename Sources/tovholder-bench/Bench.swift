@@ -10,7 +10,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tovholder-bench", abstract: "Measure Tovholder's speed and memory against its targets.")
 
-    @Option(help: "Citizens: 10k, 100k or 1M (or a number).") var scale: String = "10k"
+    @Option(help: "Citizens: 10k, 100k or 1M (or a number); several, comma-separated (10k,100k,1M), to measure at each in turn and report how every figure grows with the number of citizens.")
+    var scale: String = "10k"
     @Option(name: .customLong("bin-dir"), help: "Where tovholderd and tovholderctl are (a release build).") var binDir: String = ".build/release"
     @Option(name: .customLong("work-dir"), help: "Scratch directory (default: /tmp/tovholder-bench-SCALE).") var workDir: String?
     @Option(help: "Seconds of each paced load.") var seconds: Double = 10
@@ -21,24 +22,39 @@ struct Bench: ParsableCommand {
 
     enum Figures: String, ExpressibleByArgument { case all, main, timers }
 
-    var citizens: Int {
-        switch scale.lowercased() {
-        case "10k": 10_000
-        case "100k": 100_000
-        case "1m": 1_000_000
-        default: Int(scale) ?? 10_000
-        }
+    /// The scales asked for, smallest first.
+    var scales: [(name: String, citizens: Int)] {
+        scale.split(separator: ",").map { part in
+            let name = part.trimmingCharacters(in: .whitespaces).lowercased()
+            let citizens = switch name {
+            case "10k": 10_000
+            case "100k": 100_000
+            case "1m": 1_000_000
+            default: Int(name) ?? 0
+            }
+            return (name, citizens)
+        }.sorted { $0.citizens < $1.citizens }
     }
 
     func validate() throws {
-        guard citizens >= 1000 else { throw ValidationError("--scale must be 10k, 100k, 1M or a number of at least 1000") }
+        guard !scales.isEmpty, scales.allSatisfy({ $0.citizens >= 1000 }) else {
+            throw ValidationError("--scale must be 10k, 100k, 1M or a number of at least 1000, or several of them comma-separated")
+        }
+        guard Set(scales.map(\.citizens)).count == scales.count else { throw ValidationError("--scale names a scale twice") }
         guard (1...1000).contains(probes) else { throw ValidationError("--probes must be between 1 and 1000") }
         guard seconds > 0 else { throw ValidationError("--seconds must be more than 0") }
     }
 
     func run() throws {
+        let reports = try scales.map { try measure($0.name, citizens: $0.citizens) }
+        if reports.count > 1 { Growth(reports: reports).report() }
+    }
+
+    /// Every figure at one scale.
+    func measure(_ name: String, citizens: Int) throws -> Report {
         let bins = URL(fileURLWithPath: binDir).standardizedFileURL
-        let work = URL(fileURLWithPath: workDir ?? "/tmp/tovholder-bench-\(scale.lowercased())")
+        let work = URL(fileURLWithPath: scales.count > 1 && workDir != nil
+            ? "\(workDir!)/\(name)" : workDir ?? "/tmp/tovholder-bench-\(name)")
         try? FileManager.default.removeItem(at: work)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let report = Report(scale: citizens)
@@ -57,6 +73,7 @@ struct Bench: ParsableCommand {
             try TimerFigures(stage: timers, burst: min(citizens, 100_000), probes: probes, report: report).run()
         }
         report.summary()
+        return report
     }
 }
 
@@ -64,6 +81,8 @@ struct Bench: ParsableCommand {
 final class Report {
     let scale: Int
     private var lines: [String] = []
+    /// Every figure's value and unit, for the growth across scales.
+    private(set) var values: [String: (value: Double, unit: String)] = [:]
 
     init(scale: Int) { self.scale = scale }
 
@@ -72,8 +91,14 @@ final class Report {
     }
 
     /// `comparison` is "<=" or ">="; a nil target is informational.
-    func figure(_ name: String, _ value: Double, _ unit: String, _ comparison: String? = nil, _ target: Double? = nil) {
-        var line = "tovholder-bench figure=\(name) scale=\(scale) value=\(String(format: "%.3f", value)) unit=\(unit)"
+    /// `scale` names the scale in the line when it is not this report's (a growth spans two); `decimals`
+    /// is how many the value is printed with.
+    func figure(
+        _ name: String, _ value: Double, _ unit: String, _ comparison: String? = nil, _ target: Double? = nil, scale: String? = nil,
+        decimals: Int = 3
+    ) {
+        values[name] = (value, unit)
+        var line = "tovholder-bench figure=\(name) scale=\(scale ?? String(self.scale)) value=\(String(format: "%.\(decimals)f", value)) unit=\(unit)"
         if let comparison, let target {
             let pass = comparison == "<=" ? value <= target : value >= target
             line += " target=\(comparison)\(String(format: "%g", target)) pass=\(pass ? "yes" : "no")"
@@ -89,9 +114,9 @@ final class Report {
         figure(name, cpu * 1_000_000 / Double(operations), "us")
     }
 
-    func summary() {
+    func summary(_ what: String? = nil) {
         let failed = lines.filter { $0.hasSuffix("pass=no") }.count
         let checked = lines.filter { $0.contains(" pass=") }.count
-        note("\(checked - failed) of \(checked) targets met at \(scale) citizens")
+        note("\(checked - failed) of \(checked) targets met \(what ?? "at \(scale) citizens")")
     }
 }

@@ -20,13 +20,12 @@ struct BenchSmokeTests {
         "timer_lateness_p50_ms", "timer_lateness_p99_ms", "lateness_cpu_steal_pct",
     ]
 
-    @Test func theBenchmarkDrivesTheRealDaemonAndPrintsEveryFigure() throws {
+    /// Runs `tovholder-bench` with `arguments` on this build's binaries; its exit status and output.
+    static func bench(_ arguments: [String]) throws -> (status: Int32, output: String, work: URL) {
         let work = scratchRoot.appendingPathComponent("bench-\(UUID().uuidString.prefix(8))")
         let process = Process()
         process.executableURL = binaries.appendingPathComponent("tovholder-bench")
-        process.arguments = [
-            "--scale", "10k", "--seconds", "1", "--probes", "10", "--bin-dir", binaries.path, "--work-dir", work.path,
-        ]
+        process.arguments = arguments + ["--bin-dir", binaries.path, "--work-dir", work.path]
         // The main stage reads the shipped rulebook from the repository, as `make bench` does.
         process.currentDirectoryURL = repository
         let out = Pipe()
@@ -35,16 +34,28 @@ struct BenchSmokeTests {
         try process.run()
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        return (process.terminationStatus, output, work)
+    }
 
-        // name → (value, unit, the target's verdict if it has one)
-        var printed: [String: (value: Double, unit: Substring, pass: Substring?)] = [:]
-        for line in output.split(separator: "\n") where line.hasPrefix("tovholder-bench figure=") {
+    /// The figure lines of the output, each with its fields (figure, scale, value, unit, target, pass).
+    static func figureLines(_ output: String) -> [(line: Substring, fields: [Substring: Substring])] {
+        output.split(separator: "\n").filter { $0.hasPrefix("tovholder-bench figure=") }.map { line in
             var fields: [Substring: Substring] = [:]
             for field in line.split(separator: " ").dropFirst() {
                 guard let equals = field.firstIndex(of: "=") else { continue }
                 fields[field[..<equals]] = field[field.index(after: equals)...]
             }
+            return (line, fields)
+        }
+    }
+
+    @Test func theBenchmarkDrivesTheRealDaemonAndPrintsEveryFigure() throws {
+        let (status, output, work) = try Self.bench(["--scale", "10k", "--seconds", "1", "--probes", "10"])
+        #expect(status == 0, "\(output)")
+
+        // name → (value, unit, the target's verdict if it has one)
+        var printed: [String: (value: Double, unit: Substring, pass: Substring?)] = [:]
+        for (line, fields) in Self.figureLines(output) {
             let name = String(fields["figure"] ?? "")
             #expect(printed[name] == nil, "\(name) printed twice")
             #expect(fields["scale"] == "10000", "\(line)")
@@ -73,5 +84,54 @@ struct BenchSmokeTests {
         for (name, figure) in printed where name.hasSuffix("_cpu_steal_pct") {
             #expect(figure.value <= 100 && figure.unit == "%", "\(name): \(figure.value) \(figure.unit)")
         }
+    }
+
+    /// At several scales the benchmark measures each in turn and then reports how every figure grows: the
+    /// exponent of figure ∝ citizens^k between the smallest and the largest scale, of the total for a
+    /// figure per citizen, each against the target of at most linear growth.
+    @Test func atSeveralScalesTheBenchmarkReportsHowEachFigureGrows() throws {
+        let (status, output, _) = try Self.bench(["--scale", "2000,1000", "--seconds", "0.5", "--figures", "main"])
+        #expect(status == 0, "\(output)")
+        // Each scale is measured, smallest first.
+        let met = output.split(separator: "\n").filter { $0.contains("targets met at") }
+        #expect(met.count == 2 && met[0].hasSuffix("at 1000 citizens") && met[1].hasSuffix("at 2000 citizens"), "\(output)")
+        var values: [Int: [String: Double]] = [:]
+        var growth: [String: (k: Double, pass: Substring?)] = [:]
+        for (line, fields) in Self.figureLines(output) {
+            let name = String(fields["figure"] ?? "")
+            let value = Double(fields["value"] ?? "") ?? .nan
+            if name.hasPrefix("growth_") {
+                #expect(fields["scale"] == "1000-2000" && fields["unit"] == "exponent" && fields["target"] == "<=1", "\(line)")
+                growth[String(name.dropFirst("growth_".count))] = (value, fields["pass"])
+            } else if let scale = Int(fields["scale"] ?? "") {
+                values[scale, default: [:]][name] = value
+            }
+        }
+        // Every figure that describes Tovholder, not the machine or the load, has its growth.
+        for name in ["import_seconds", "import_cpu_us", "store_bytes", "rss_loaded_mib", "restart_to_ready_seconds",
+                     "ack_latency_p99_ms", "query_cpu_us_per_request", "ingest_cpu_us_per_event"] {
+            #expect(growth[name] != nil, "no growth for \(name): \(output)")
+        }
+        for name in growth.keys {
+            #expect(!name.hasPrefix("disk_") && !name.hasSuffix("_steal_pct") && !name.hasSuffix("_per_second"), "\(name)")
+        }
+        // The exponents are those of the figures printed at each scale, to two decimals.
+        func expected(_ name: String, perCitizen: Bool) -> Double? {
+            guard let small = values[1000]?[name], let large = values[2000]?[name] else { return nil }
+            let ratio = perCitizen ? 2 * large / small : large / small
+            return (log(ratio) / log(2) * 100).rounded() / 100
+        }
+        for (name, perCitizen) in [("import_seconds", false), ("rss_loaded_mib", false), ("store_bytes_per_citizen", true)] {
+            let total = perCitizen ? String(name.dropLast("_per_citizen".count)) : name
+            guard let k = growth[total]?.k, let want = expected(name, perCitizen: perCitizen) else { continue }
+            // The printed figures are rounded to three decimals; the exponent is from the exact ones.
+            #expect(abs(k - want) <= 0.011, "\(total): \(k), from the figures \(want)")
+            #expect(growth[total]?.pass == (k <= 1 ? "yes" : "no"))
+        }
+        // What cannot be wrong on any machine: the store's bytes grow with the citizens, about linearly,
+        // and the memory of a loaded daemon does not (it holds no citizen in memory).
+        #expect(abs((growth["store_bytes"]?.k ?? 0) - 1) < 0.1, "\(output)")
+        #expect((growth["rss_loaded_mib"]?.k ?? 1) < 0.5, "\(output)")
+        #expect(output.contains("targets met for growth from 1000 to 2000 citizens"))
     }
 }
