@@ -25,9 +25,13 @@ struct Growth {
     func report() {
         guard let first = reports.first, let last = reports.last else { return }
         let span = Report(scale: last.scale)
-        for name in first.values.keys.sorted() where Self.included(name) {
+        let names = Set(reports.flatMap(\.values.keys)).filter(Self.included)
+        // The burst's figure is named by its size, which stops growing at 100,000.
+        let partial = names.filter { name in reports.contains { $0.values[name] == nil } }
+        if !partial.isEmpty { span.note("not measured at every scale, so not compared: \(partial.sorted().joined(separator: ", "))") }
+        for name in names.subtracting(partial).sorted() {
             let series = reports.compactMap { report in report.values[name].map { (report.scale, $0) } }
-            guard series.count == reports.count, let unit = series.first?.1.unit else { continue }
+            guard let unit = series.first?.1.unit else { continue }
             let perCitizen = name.hasSuffix("_per_citizen")
             let total = perCitizen ? String(name.dropLast("_per_citizen".count)) : name
             func amount(_ point: (Int, (value: Double, unit: String))) -> Double {
