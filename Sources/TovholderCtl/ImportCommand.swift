@@ -11,13 +11,16 @@ struct ImportCommand: ParsableCommand {
             CSV: a header row with the columns citizen,caseworker,takeover,visitation,track,household,event,date,offer; \
             one row per event (a row with an empty event adds the citizen only), the citizen's columns repeated, \
             a citizen's rows together. JSON lines: one object per line as citizen.add takes it, with "events". \
-            Each batch is imported all or nothing; running the same import again adds only what is missing.
+            Each batch is imported all or nothing; running the same import again adds only what is missing. \
+            With --dry-run every batch is checked against the store and reported the same way, and nothing is stored.
             """)
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The file to import.") var file: String
     @Option(help: "csv or jsonl (default: from the file name).") var format: String?
     @Option(name: .customLong("batch-size"), help: "Citizens per batch (1–10000).") var batchSize: Int = 1000
+    @Flag(name: .customLong("dry-run"), help: "Check every row against the store and report what would be imported; store nothing.")
+    var dryRun = false
 
     func validate() throws {
         guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 10000") }
@@ -34,7 +37,8 @@ struct ImportCommand: ParsableCommand {
             let reader = try ImportReader(path: file, format: resolvedFormat)
             let total = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
             let terminal = isatty(STDERR_FILENO) == 1 && !global.json
-            let importer = Importer(socket: global.socketPath, timeout: global.timeout, file: file, terminal: terminal)
+            let importer = Importer(
+                socket: global.socketPath, timeout: global.timeout, file: file, terminal: terminal, dryRun: dryRun)
             let progress = Progress(total: total, enabled: terminal)
             var batch = Importer.Batch()
             while let record = reader.next() {
@@ -62,15 +66,20 @@ struct ImportCommand: ParsableCommand {
             if global.json {
                 Output.printJSON(totals)
             } else {
-                print("imported \(Output.counted(totals.added, "citizen")) and \(Output.counted(totals.eventsAdded, "event"));"
+                print((dryRun ? "dry run, nothing stored: would import " : "imported ")
+                    + "\(Output.counted(totals.added, "citizen")) and \(Output.counted(totals.eventsAdded, "event"));"
                     + " \(totals.unchanged) already up to date"
                     + (totals.refusedBatches > 0
                         ? "; \(Output.counted(totals.refusedBatches, "batch", plural: "batches"))"
-                            + " (\(Output.counted(totals.refusedCitizens, "citizen"))) refused"
+                            + " (\(Output.counted(totals.refusedCitizens, "citizen"))) \(dryRun ? "would be " : "")refused"
                         : ""))
             }
             if totals.refusedBatches > 0 {
-                throw CtlError("fix the lines reported above and run the same import again; what was imported stays", exitCode: 1)
+                throw CtlError(
+                    dryRun
+                        ? "fix the lines reported above before importing"
+                        : "fix the lines reported above and run the same import again; what was imported stays",
+                    exitCode: 1)
             }
         }
     }
@@ -102,7 +111,9 @@ final class Importer: Sendable {
     /// ~90 per event (ids and caseworkers are at most 64 characters).
     static let batchBytes = 900_000
 
+    /// With `dryRun`, what would be imported: the batches were checked and none stored.
     struct Totals: Codable, Sendable {
+        var dryRun = false
         var added = 0
         var unchanged = 0
         var eventsAdded = 0
@@ -123,17 +134,21 @@ final class Importer: Sendable {
     let file: String
     /// Clear the progress line before printing a problem.
     let terminal: Bool
+    /// Every batch is only checked.
+    let dryRun: Bool
     private let state = Mutex(State())
     private let available = DispatchSemaphore(value: 0)
     /// Batches read and not yet answered: those in flight and as many read ahead.
     private let slots = DispatchSemaphore(value: 2 * Importer.connections)
     private let finished = DispatchGroup()
 
-    init(socket: String, timeout: Int, file: String, terminal: Bool) {
+    init(socket: String, timeout: Int, file: String, terminal: Bool, dryRun: Bool = false) {
         self.socket = socket
         self.timeout = timeout
         self.file = file
         self.terminal = terminal
+        self.dryRun = dryRun
+        state.withLock { $0.totals.dryRun = dryRun }
         for _ in 0..<Self.connections {
             finished.enter()
             Thread.detachNewThread { [self] in
@@ -188,11 +203,13 @@ final class Importer: Sendable {
             do {
                 // A batch with an unreadable row is only checked (dry run), so its other problems show now too.
                 let result = try client.call(
-                    .citizenImport, CitizenImportParams(citizens: batch.citizens, dryRun: batch.invalid ? true : nil),
+                    .citizenImport, CitizenImportParams(citizens: batch.citizens, dryRun: batch.invalid || dryRun ? true : nil),
                     as: ImportResultView.self)
                 for problem in result.problems { reject(line: batch.lines[problem.index], problem.message) }
+                // A dry run is never applied; without problems it would have been.
+                let good = (dryRun ? result.problems.isEmpty : result.applied) && !batch.invalid
                 state.withLock {
-                    if result.applied && !batch.invalid {
+                    if good {
                         $0.totals.added += result.added
                         $0.totals.unchanged += result.unchanged
                         $0.totals.eventsAdded += result.eventsAdded
@@ -201,8 +218,8 @@ final class Importer: Sendable {
                         $0.totals.refusedCitizens += batch.citizens.count
                     }
                 }
-                if !result.applied || batch.invalid, let first = batch.firstLine {
-                    reject(line: first, "batch of lines \(first)–\(batch.lastLine) not imported because of the rows above")
+                if !good, let first = batch.firstLine {
+                    reject(line: first, "batch of lines \(first)–\(batch.lastLine) \(dryRun ? "would not be" : "not") imported because of the rows above")
                 }
             } catch {
                 state.withLock { $0.failure = $0.failure ?? error }

@@ -19,6 +19,12 @@ public enum Command: Sendable {
         }
     }
 
+    /// An import that only checks.
+    public var isDryRun: Bool {
+        if case .importBatch(_, true) = self { return true }
+        return false
+    }
+
     /// The citizen a single-citizen command is about.
     public var citizenID: CitizenID? {
         switch self {

@@ -288,15 +288,17 @@ public final class CommandWriter: Service, Sendable {
                             result = .failure(error)
                         } catch let refused as ImportRefused {
                             result = .success(.imported(refused.summary))  // rolled back; the caller gets every problem
+                            tallies.audits += refused.audits  // what it read is audited all the same
                         } catch {
                             // Its savepoint is rolled back; the other commands of the batch go on.
                             result = .failure(EngineError.storage("the store could not save the change: \(error)"))
                         }
-                        // An import audits each citizen it stores; everything else is audited here.
-                        if command.citizenID != nil || !Self.applied(result) {
+                        // An import audits each citizen it stores; everything else is audited here, a dry run too.
+                        if command.citizenID != nil || !Self.applied(result) || command.isDryRun {
                             tallies.audits.append(AuditEntry(
                                 at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: command.action,
-                                citizen: command.citizenID?.rawValue, outcome: Self.outcome(result)))
+                                citizen: command.citizenID?.rawValue,
+                                outcome: command.isDryRun && Self.applied(result) ? "dry-run" : Self.outcome(result)))
                         }
                         outcomes.append(result)
                     }

@@ -30,9 +30,12 @@ public struct ImportSummary: Sendable, Hashable {
     public var applied: Bool { problems.isEmpty }
 }
 
-/// Thrown inside the batch's savepoint to roll it back, carrying every problem found.
+/// Thrown inside the batch's savepoint to roll it back, carrying every problem found, and the audit
+/// lines that stay although nothing was stored: the citizens already stored were read (compared with the
+/// file, and a problem may quote their details).
 struct ImportRefused: Error {
     var summary: ImportSummary
+    var audits: [AuditEntry]
 }
 
 extension Workflow {
@@ -46,12 +49,15 @@ extension Workflow {
         var summary = ImportSummary()
         var earliest: Int64?
         var seen = Set<String>()
+        var read: [CitizenID] = []
         for (index, item) in items.enumerated() {
+            var stored = false
+            defer { if stored { read.append(item.citizen.id) } }
             do throws(DomainError) {
                 guard seen.insert(item.citizen.id.rawValue).inserted else {
                     throw .invalid("citizen \(item.citizen.id) appears twice in the batch; keep each citizen's rows together")
                 }
-                let (added, events, timer) = try importOne(item, db, now: now, caller: caller, tallies: tallies)
+                let (added, events, timer) = try importOne(item, db, now: now, caller: caller, tallies: tallies, found: &stored)
                 if added { summary.added += 1 } else if events == 0 { summary.unchanged += 1 }
                 // Each citizen stored is audited (the line is kept only with the batch).
                 if added || events > 0 { tallies.audits.append(audit(item.citizen.id, now: now, caller: caller)) }
@@ -61,17 +67,22 @@ extension Workflow {
                 summary.problems.append(.init(index: index, message: error.message))
             }
         }
-        if !summary.applied || dryRun { throw ImportRefused(summary: summary) }  // rolls the batch back
+        if !summary.applied || dryRun {  // rolls the batch back
+            let outcome = dryRun ? "dry-run" : "invalid"
+            throw ImportRefused(summary: summary, audits: read.map { audit($0, now: now, caller: caller, outcome: outcome) })
+        }
         return (.imported(summary), earliest)
     }
 
-    /// Returns whether the citizen was added, how many events were appended, and the earliest new timer.
+    /// Returns whether the citizen was added, how many events were appended, and the earliest new timer;
+    /// `found` is set when the citizen was stored already (and so read), whatever the outcome.
     func importOne(
-        _ item: ImportItem, _ db: Database, now: Int64, caller: Caller, tallies: Tallies
+        _ item: ImportItem, _ db: Database, now: Int64, caller: Caller, tallies: Tallies, found: inout Bool
     ) throws(DomainError) -> (Bool, Int, Int64?) {
         do {
             let citizen = item.citizen
             if let stored = try Store.citizen(db, citizen.id) {
+                found = true
                 guard stored == citizen else {
                     throw DomainError.invalid("citizen \(citizen.id) is stored with other details (\(differences(stored, citizen)))")
                 }
@@ -99,10 +110,10 @@ extension Workflow {
         }
     }
 
-    func audit(_ citizen: CitizenID, now: Int64, caller: Caller) -> AuditEntry {
+    func audit(_ citizen: CitizenID, now: Int64, caller: Caller, outcome: String = "ok") -> AuditEntry {
         AuditEntry(
             at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: "citizen.import",
-            citizen: citizen.rawValue, outcome: "ok")
+            citizen: citizen.rawValue, outcome: outcome)
     }
 
     func differences(_ stored: Citizen, _ given: Citizen) -> String {

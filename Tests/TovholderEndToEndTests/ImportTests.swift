@@ -70,4 +70,52 @@ import TovholderCore
         #expect(result.err.contains("\(file):4: missing field 'takeover'"))
         #expect(result.out.contains("imported 2 citizens and 1 event; 0 already up to date"))
     }
+
+    /// `import --dry-run` checks every batch against the store and reports what would be imported and
+    /// every bad row by line, the same way as an import, and stores nothing.
+    @Test func aDryRunReportsWhatWouldBeImportedAndStoresNothing() throws {
+        let workspace = try Workspace()
+        let daemon = try DaemonProcess(workspace).waitUntilServing()
+        defer { daemon.stop() }
+        let t = today().adding(days: -20)
+        let file = workspace.directory.appendingPathComponent("export.csv").path
+        var rows = [
+            "citizen,caseworker,takeover,visitation,track,household,event,date,offer",
+            "D-1,cw-anna,\(t),,job-ready,,contract-signed,\(t.adding(days: 4)),",  // 2
+            "D-2,cw-anna,\(t),,,,,,",                                                // 3
+            "D-3,cw-nobody,\(t),,,,,,",                                              // 4 unknown caseworker
+        ]
+        try rows.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let before = try ctlJSON(["status"], socket: workspace.socket)
+
+        let checked = ctl(["import", file, "--batch-size", "2", "--dry-run"], socket: workspace.socket)
+        #expect(checked.status == 1)
+        #expect(checked.err.contains("\(file):4: unknown caseworker 'cw-nobody'"), "\(checked.err)")
+        #expect(checked.err.contains("\(file):4: batch of lines 4–4 would not be imported"), "\(checked.err)")
+        #expect(checked.out.contains("dry run, nothing stored: would import 2 citizens and 1 event; 0 already up to date; 1 batch (1 citizen) would be refused"), "\(checked.out)")
+        #expect(checked.err.contains("fix the lines reported above before importing"))
+        let after = try ctlJSON(["status"], socket: workspace.socket)
+        #expect(after["citizens"] as? Int == before["citizens"] as? Int)
+        #expect(after["events"] as? Int == before["events"] as? Int)
+        #expect(ctl(["citizen", "show", "D-1"], socket: workspace.socket).status == 4)
+
+        // Fixed, the dry run passes (exit 0) and says so in JSON; only the import itself stores.
+        rows[3] = "D-3,cw-anna,\(t),,,,,,"
+        try rows.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let clean = ctl(["import", file, "--dry-run", "--json"], socket: workspace.socket)
+        #expect(clean.status == 0, "\(clean.err)")
+        let totals = try JSONSerialization.jsonObject(with: Data(clean.out.utf8)) as! [String: Any]
+        #expect(totals["dryRun"] as? Bool == true && totals["added"] as? Int == 3 && totals["eventsAdded"] as? Int == 1)
+        #expect(ctl(["citizen", "show", "D-3"], socket: workspace.socket).status == 4)
+        let imported = ctl(["import", file, "--json"], socket: workspace.socket)
+        #expect(imported.status == 0, "\(imported.err)")
+        let stored = try JSONSerialization.jsonObject(with: Data(imported.out.utf8)) as! [String: Any]
+        #expect(stored["dryRun"] as? Bool == false && stored["added"] as? Int == 3)
+        #expect(try ctlJSON(["status"], socket: workspace.socket)["citizens"] as? Int == (before["citizens"] as? Int ?? 0) + 3)
+        // Checked again, the stored citizens are up to date, and the check of each is in the audit trail.
+        let again = ctl(["import", file, "--dry-run"], socket: workspace.socket)
+        #expect(again.out.contains("would import 0 citizens and 0 events; 3 already up to date"), "\(again.out)")
+        let audit = try ctlJSON(["audit", "D-1"], socket: workspace.socket)["entries"] as! [[String: Any]]
+        #expect(audit.first?["action"] as? String == "citizen.import" && audit.first?["outcome"] as? String == "dry-run")
+    }
 }

@@ -195,6 +195,41 @@ import TovholderStore
         #expect(missing.map(\.outcome) == ["not-found"])
     }
 
+    /// A dry run stores nothing, but it compares the stored citizens with the file (a problem may quote
+    /// their details): each of them is audited as read, and the batch as checked, by whom.
+    @Test func aDryRunImportStoresNothingButAuditsTheCitizensItRead() async throws {
+        let h = try await Harness(now: "2026-03-01")
+        defer { Task { await h.stop() } }
+        let operator_ = Caller(uid: 501, pid: 7, name: "it-ops")
+        let stored = Citizen(id: CitizenID(trusted: "C-1"), caseworker: "cw-a", takeover: LocalDate("2026-02-01")!)
+        _ = try await h.engine.submit(.addCitizen(stored), caller: .daemon)
+        let (citizens, events) = try await h.engine.store.writer.read { db in (try Store.citizenCount(db), try Store.eventCount(db)) }
+        let queued = try await h.outbox().count
+        let fresh = ImportItem(citizen: Citizen(id: CitizenID(trusted: "C-2"), caseworker: "cw-a", takeover: LocalDate("2025-11-03")!),
+                               events: [])
+        let known = ImportItem(citizen: stored, events: [NewEvent(kind: .contractSigned, date: LocalDate("2026-02-15")!)])
+        let clean = try await h.engine.importBatch([fresh, known], dryRun: true, caller: operator_)
+        #expect(clean.problems.isEmpty && clean.added == 1 && clean.eventsAdded == 1)
+        // Another takeover date for C-1: a problem that quotes what is stored.
+        var moved = stored
+        moved.takeover = LocalDate("2026-01-20")!
+        let refused = try await h.engine.importBatch([ImportItem(citizen: moved, events: [])], dryRun: true, caller: operator_)
+        #expect(refused.problems.map(\.message) == ["citizen C-1 is stored with other details (takeover 2026-02-01, file 2026-01-20)"])
+
+        let after = try await h.engine.store.writer.read { db in (try Store.citizenCount(db), try Store.eventCount(db)) }
+        #expect(after == (citizens, events))
+        #expect(try await h.engine.store.writer.read { try Store.citizen($0, CitizenID(trusted: "C-2")) } == nil)
+        // C-2's contract is overdue already, yet no catch-up notice of the dry run stays queued.
+        #expect(try await h.outbox().count == queued)
+        let trail = try await h.engine.audit(citizen: nil, limit: 10).filter { $0.caller == "it-ops" }
+        // Newest first: the refused check (C-1 read, then the batch), then the clean one (C-1 only: C-2 is not stored).
+        #expect(trail.map { "\($0.citizen ?? "-") \($0.outcome)" } == ["- invalid", "C-1 dry-run", "- dry-run", "C-1 dry-run"])
+        #expect(trail.allSatisfy { $0.action == "citizen.import" && $0.uid == 501 && $0.pid == 7 })
+        // The same batch for real stores C-2 and queues the catch-up notices the dry run did not keep.
+        #expect(try await h.engine.importBatch([fresh], caller: operator_).added == 1)
+        #expect(try await h.outbox().count > queued)
+    }
+
     @Test func anUnknownCaseworkerOrADuplicateIdChangesNothing() async throws {
         let h = try await Harness(now: "2026-03-01")
         defer { Task { await h.stop() } }
