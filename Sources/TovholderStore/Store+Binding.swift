@@ -90,12 +90,7 @@ extension Store {
     /// writer's time in an import or a burst of firings. Only for statements that are never run through
     /// GRDB's own `execute` or fetch methods (GRDB would not know what is bound).
     static func run<each Value: SQLiteBindable>(_ statement: Statement, _ db: Database, _ values: repeat each Value) throws {
-        try withUnsafeTemporaryAllocation(byteCount: arenaBytes, alignment: 1) { buffer in
-            var binder = RowBinder(handle: statement.sqliteStatement, arena: BindingArena(buffer))
-            binder(repeat each values)
-            try binder.check(statement, db)
-            try step(statement, db) { _ in }
-        }
+        try bound(statement, db, { $0(repeat each values) }) { try step(statement, db) { _ in } }
     }
 
     /// The rows of a query with `values` bound in order, each read by `decode` straight from SQLite (no
@@ -103,10 +98,7 @@ extension Store {
     static func rows<T, each Value: SQLiteBindable>(
         _ statement: Statement, _ db: Database, _ values: repeat each Value, as decode: (Columns) throws -> T
     ) throws -> [T] {
-        try withUnsafeTemporaryAllocation(byteCount: arenaBytes, alignment: 1) { buffer in
-            var binder = RowBinder(handle: statement.sqliteStatement, arena: BindingArena(buffer))
-            binder(repeat each values)
-            try binder.check(statement, db)
+        try bound(statement, db, { $0(repeat each values) }) {
             var result: [T] = []
             try step(statement, db) { result.append(try decode($0)) }
             return result
@@ -118,11 +110,22 @@ extension Store {
     static func run<Row>(
         _ statement: Statement, _ db: Database, rows: some Collection<Row>, _ bind: (Row, inout RowBinder) -> Void
     ) throws {
-        try withUnsafeTemporaryAllocation(byteCount: 8 * arenaBytes, alignment: 1) { buffer in
-            var binder = RowBinder(handle: statement.sqliteStatement, arena: BindingArena(buffer))
-            for row in rows { bind(row, &binder) }
-            try binder.check(statement, db)
+        try bound(statement, db, arena: 8 * arenaBytes, { binder in for row in rows { bind(row, &binder) } }) {
             try step(statement, db) { _ in }
+        }
+    }
+
+    /// Binds the statement's parameters through `bind`, with an arena of `arena` bytes on the stack for
+    /// their text, then runs `body` while the arena lives; a value that could not be bound throws first.
+    private static func bound<T>(
+        _ statement: Statement, _ db: Database, arena: Int = arenaBytes, _ bind: (inout RowBinder) -> Void,
+        _ body: () throws -> T
+    ) throws -> T {
+        try withUnsafeTemporaryAllocation(byteCount: arena, alignment: 1) { buffer in
+            var binder = RowBinder(handle: statement.sqliteStatement, arena: BindingArena(buffer))
+            bind(&binder)
+            try binder.check(statement, db)
+            return try body()
         }
     }
 
