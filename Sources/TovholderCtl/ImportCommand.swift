@@ -8,7 +8,8 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import citizens and their events from CSV or JSON lines, in batches.",
         discussion: """
-            CSV: a header row with the columns citizen,caseworker,takeover,visitation,track,household,event,date,offer; \
+            CSV: a header row with the columns citizen,caseworker,takeover,visitation,track,household,event,date,offer \
+            (separated by commas, semicolons or tabs, as the header row shows); \
             one row per event (a row with an empty event adds the citizen only), the citizen's columns repeated, \
             a citizen's rows together. JSON lines: one object per line as citizen.add takes it, with "events". \
             Each batch is imported all or nothing; running the same import again adds only what is missing. \
@@ -19,12 +20,25 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: "The file to import.") var file: String
     @Option(help: "csv or jsonl (default: from the file name).") var format: String?
     @Option(name: .customLong("batch-size"), help: "Citizens per batch (1–10000).") var batchSize: Int = 1000
+    @Option(help: "The CSV field separator: ',', ';' or 'tab' (default: the one the header row uses).") var separator: String?
     @Flag(name: .customLong("dry-run"), help: "Check every row against the store and report what would be imported; store nothing.")
     var dryRun = false
 
     func validate() throws {
         guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 10000") }
         if let format, ImportReader.Format(rawValue: format) == nil { throw ValidationError("--format must be csv or jsonl") }
+        if let separator, resolvedSeparator == nil {
+            throw ValidationError("--separator must be ',', ';' or 'tab', not '\(separator)'")
+        }
+    }
+
+    var resolvedSeparator: Unicode.Scalar? {
+        switch separator {
+        case "tab", "\t": "\t"
+        case let given?: given.unicodeScalars.count == 1 && ImportReader.separators.contains(given.unicodeScalars.first!)
+            ? given.unicodeScalars.first : nil
+        case nil: nil
+        }
     }
 
     var resolvedFormat: ImportReader.Format {
@@ -34,7 +48,7 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try perform { () throws(CtlError) in
-            let reader = try ImportReader(path: file, format: resolvedFormat)
+            let reader = try ImportReader(path: file, format: resolvedFormat, separator: resolvedSeparator)
             let total = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
             let terminal = isatty(STDERR_FILENO) == 1 && !global.json
             let importer = Importer(

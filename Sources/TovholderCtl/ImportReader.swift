@@ -33,22 +33,31 @@ final class ImportReader {
     private let stream: InputStream?
     private let decoder = JSONDecoder()
 
-    init(path: String, format: Format) throws(CtlError) {
+    /// The field separators a CSV file may use: a spreadsheet set to Danish writes `;` (its decimal
+    /// separator is the comma), other exports `,` or a tab.
+    static let separators: [Unicode.Scalar] = [",", ";", "\t"]
+
+    /// `separator`: the CSV field separator (nil: the one the header row uses).
+    init(path: String, format: Format, separator: Unicode.Scalar? = nil) throws(CtlError) {
         self.path = path
         self.format = format
         if format == .csv {
             guard let stream = InputStream(fileAtPath: path) else { throw CtlError("cannot read \(path)") }
             self.stream = stream
+            let separator = separator ?? Self.separator(ofHeaderIn: path)
             do {
                 // Fields are trimmed here (`Self.trimmed`), not by CSVReader, whose trimming costs more than
                 // the parsing: most fields have nothing to trim.
-                let reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: false)
+                let reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: false, delimiter: separator)
                 csv = reader
                 let header = reader.headerRow ?? []
                 for (position, name) in header.enumerated() { index[Self.trimmed(name).lowercased()] = position }
                 let unknown = header.map(Self.trimmed).filter { !Self.columns.contains($0.lowercased()) }
                 if !unknown.isEmpty {
-                    throw CtlError("\(path):1: unknown columns \(unknown.joined(separator: ", ")); expected \(Self.columns.joined(separator: ","))", exitCode: 2)
+                    let named = separator == "\t" ? "a tab" : "'\(separator)'"
+                    throw CtlError(
+                        "\(path):1: unknown columns \(unknown.joined(separator: ", ")) (fields separated by \(named));"
+                            + " expected \(Self.columns.joined(separator: ","))", exitCode: 2)
                 }
                 for required in ["citizen", "caseworker", "takeover"] where index[required] == nil {
                     throw CtlError("\(path):1: the header has no '\(required)' column", exitCode: 2)
@@ -63,6 +72,23 @@ final class ImportReader {
             guard let reader = LineReader(path: path) else { throw CtlError("cannot read \(path)") }
             lines = reader
         }
+    }
+
+    /// The separator the file's header row uses: of `,`, `;` and a tab, the one it has most of (quoted
+    /// text aside), else `,`. The header names no column with any of them in it.
+    static func separator(ofHeaderIn path: String) -> Unicode.Scalar {
+        guard let file = FileHandle(forReadingAtPath: path) else { return "," }
+        defer { try? file.close() }
+        let start = (try? file.read(upToCount: 4096)) ?? Data()
+        var counts: [UInt8: Int] = [:]
+        var quoted = false
+        for byte in start {
+            if byte == UInt8(ascii: "\n") && !quoted { break }
+            if byte == UInt8(ascii: "\"") { quoted.toggle() }
+            if !quoted { counts[byte, default: 0] += 1 }
+        }
+        let best = separators.max { counts[UInt8($0.value), default: 0] < counts[UInt8($1.value), default: 0] } ?? ","
+        return counts[UInt8(best.value), default: 0] > 0 ? best : ","
     }
 
     private func csvBytes() -> Int64 {

@@ -118,4 +118,34 @@ import TovholderCore
         let audit = try ctlJSON(["audit", "D-1"], socket: workspace.socket)["entries"] as! [[String: Any]]
         #expect(audit.first?["action"] as? String == "citizen.import" && audit.first?["outcome"] as? String == "dry-run")
     }
+
+    /// A spreadsheet set to Danish saves CSV with semicolons (the comma is its decimal separator), a
+    /// byte-order mark and CRLF line ends; such a file imports as it is, the separator read from its header.
+    @Test func aSpreadsheetsSemicolonCSVWithAByteOrderMarkImports() throws {
+        let workspace = try Workspace()
+        let daemon = try DaemonProcess(workspace).waitUntilServing()
+        defer { daemon.stop() }
+        let t = today().adding(days: -15)
+        let file = workspace.directory.appendingPathComponent("eksport.csv").path
+        let rows = [
+            "citizen;caseworker;takeover;visitation;track;household;event;date;offer",
+            "S-1;cw-anna;\(t);;job-ready;;contract-signed;\(t.adding(days: 3));",
+            "S-1;cw-anna;\(t);;job-ready;;offer-started;\(t.adding(days: 6));praktik",
+            "S-2;cw-anna;\"\(t)\";;;\"H-9\";;;",  // quoted fields, as spreadsheets write some
+        ]
+        try (Data([0xEF, 0xBB, 0xBF]) + Data((rows.joined(separator: "\r\n") + "\r\n").utf8)).write(to: URL(fileURLWithPath: file))
+        let imported = ctl(["import", file, "--json"], socket: workspace.socket)
+        #expect(imported.status == 0, "\(imported.err)")
+        let totals = try JSONSerialization.jsonObject(with: Data(imported.out.utf8)) as! [String: Any]
+        #expect(totals["added"] as? Int == 2 && totals["eventsAdded"] as? Int == 2)
+        let s1 = try ctlJSON(["citizen", "show", "S-1"], socket: workspace.socket)
+        #expect((s1["events"] as? [[String: Any]])?.compactMap { $0["offer"] as? String } == ["praktik"])
+        #expect(try ctlJSON(["citizen", "show", "S-2"], socket: workspace.socket)["household"] as? String == "H-9")
+        // Told the wrong separator, the import names the one it used and stores nothing.
+        let forced = ctl(["import", file, "--separator", ","], socket: workspace.socket)
+        #expect(forced.status == 2)
+        #expect(forced.err.contains("\(file):1: unknown columns citizen;caseworker;"), "\(forced.err)")
+        #expect(forced.err.contains("(fields separated by ',')"), "\(forced.err)")
+        #expect(ctl(["import", file, "--separator", "|"], socket: workspace.socket).err.contains("--separator must be ',', ';' or 'tab'"))
+    }
 }
