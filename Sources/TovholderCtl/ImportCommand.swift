@@ -30,6 +30,7 @@ struct ImportCommand: ParsableCommand {
         if let separator, resolvedSeparator == nil {
             throw ValidationError("--separator must be ',', ';' or 'tab', not '\(separator)'")
         }
+        if separator != nil, resolvedFormat == .jsonl { throw ValidationError("--separator is for CSV files, not JSON lines") }
     }
 
     var resolvedSeparator: Unicode.Scalar? {

@@ -147,5 +147,7 @@ import TovholderCore
         #expect(forced.err.contains("\(file):1: unknown columns citizen;caseworker;"), "\(forced.err)")
         #expect(forced.err.contains("(fields separated by ',')"), "\(forced.err)")
         #expect(ctl(["import", file, "--separator", "|"], socket: workspace.socket).err.contains("--separator must be ',', ';' or 'tab'"))
+        #expect(ctl(["import", file, "--format", "jsonl", "--separator", ";"], socket: workspace.socket).err
+            .contains("--separator is for CSV files"))
     }
 }
