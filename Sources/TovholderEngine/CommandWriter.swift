@@ -288,7 +288,7 @@ public final class CommandWriter: Service, Sendable {
                             result = .failure(error)
                         } catch let refused as ImportRefused {
                             result = .success(.imported(refused.summary))  // rolled back; the caller gets every problem
-                            tallies.audits += refused.audits  // what it read is audited all the same
+                            tallies.audits += refused.audits  // what it disclosed or checked is audited all the same
                         } catch {
                             // Its savepoint is rolled back; the other commands of the batch go on.
                             result = .failure(EngineError.storage("the store could not save the change: \(error)"))

@@ -31,8 +31,8 @@ public struct ImportSummary: Sendable, Hashable {
 }
 
 /// Thrown inside the batch's savepoint to roll it back, carrying every problem found, and the audit
-/// lines that stay although nothing was stored: the citizens already stored were read (compared with the
-/// file, and a problem may quote their details).
+/// lines that stay although nothing was stored: for a dry run, the citizens it would have stored, and for
+/// any refused batch, each stored citizen whose details a problem quotes.
 struct ImportRefused: Error {
     var summary: ImportSummary
     var audits: [AuditEntry]
@@ -49,41 +49,43 @@ extension Workflow {
         var summary = ImportSummary()
         var earliest: Int64?
         var seen = Set<String>()
-        var read: [CitizenID] = []
+        // The audit lines kept if the batch is rolled back (see ImportRefused).
+        var kept: [AuditEntry] = []
         for (index, item) in items.enumerated() {
-            var stored = false
-            defer { if stored { read.append(item.citizen.id) } }
+            var quoted = false
             do throws(DomainError) {
                 guard seen.insert(item.citizen.id.rawValue).inserted else {
                     throw .invalid("citizen \(item.citizen.id) appears twice in the batch; keep each citizen's rows together")
                 }
-                let (added, events, timer) = try importOne(item, db, now: now, caller: caller, tallies: tallies, found: &stored)
+                let (added, events, timer) = try importOne(item, db, now: now, caller: caller, tallies: tallies, quoted: &quoted)
                 if added { summary.added += 1 } else if events == 0 { summary.unchanged += 1 }
-                // Each citizen stored is audited (the line is kept only with the batch).
-                if added || events > 0 { tallies.audits.append(audit(item.citizen.id, now: now, caller: caller)) }
+                // Each citizen stored is audited (the line is kept only with the batch); a dry run audits
+                // those it would store.
+                if added || events > 0 {
+                    tallies.audits.append(audit(item.citizen.id, now: now, caller: caller))
+                    if dryRun { kept.append(audit(item.citizen.id, now: now, caller: caller, outcome: "dry-run")) }
+                }
                 summary.eventsAdded += events
                 if let timer { earliest = min(earliest ?? timer, timer) }
             } catch {
                 summary.problems.append(.init(index: index, message: error.message))
+                if quoted { kept.append(audit(item.citizen.id, now: now, caller: caller, outcome: "invalid")) }
             }
         }
-        if !summary.applied || dryRun {  // rolls the batch back
-            let outcome = dryRun ? "dry-run" : "invalid"
-            throw ImportRefused(summary: summary, audits: read.map { audit($0, now: now, caller: caller, outcome: outcome) })
-        }
+        if !summary.applied || dryRun { throw ImportRefused(summary: summary, audits: kept) }  // rolls the batch back
         return (.imported(summary), earliest)
     }
 
     /// Returns whether the citizen was added, how many events were appended, and the earliest new timer;
-    /// `found` is set when the citizen was stored already (and so read), whatever the outcome.
+    /// `quoted` is set when the error thrown quotes the citizen's stored details.
     func importOne(
-        _ item: ImportItem, _ db: Database, now: Int64, caller: Caller, tallies: Tallies, found: inout Bool
+        _ item: ImportItem, _ db: Database, now: Int64, caller: Caller, tallies: Tallies, quoted: inout Bool
     ) throws(DomainError) -> (Bool, Int, Int64?) {
         do {
             let citizen = item.citizen
             if let stored = try Store.citizen(db, citizen.id) {
-                found = true
                 guard stored == citizen else {
+                    quoted = true
                     throw DomainError.invalid("citizen \(citizen.id) is stored with other details (\(differences(stored, citizen)))")
                 }
                 let history = try Store.events(db, citizen: citizen.id)

@@ -112,11 +112,18 @@ import TovholderCore
         let stored = try JSONSerialization.jsonObject(with: Data(imported.out.utf8)) as! [String: Any]
         #expect(stored["dryRun"] as? Bool == false && stored["added"] as? Int == 3)
         #expect(try ctlJSON(["status"], socket: workspace.socket)["citizens"] as? Int == (before["citizens"] as? Int ?? 0) + 3)
-        // Checked again, the stored citizens are up to date, and the check of each is in the audit trail.
+        // Checked again, the stored citizens are up to date.
         let again = ctl(["import", file, "--dry-run"], socket: workspace.socket)
         #expect(again.out.contains("would import 0 citizens and 0 events; 3 already up to date"), "\(again.out)")
+        // A later export with another takeover date for D-1: the problem quotes what is stored, and the
+        // audit trail says who was shown it.
+        rows[1] = "D-1,cw-anna,\(t.adding(days: 1)),,job-ready,,contract-signed,\(t.adding(days: 4)),"
+        try rows.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let moved = ctl(["import", file, "--dry-run"], socket: workspace.socket)
+        #expect(moved.status == 1)
+        #expect(moved.err.contains("\(file):2: citizen D-1 is stored with other details (takeover \(t), file \(t.adding(days: 1)))"), "\(moved.err)")
         let audit = try ctlJSON(["audit", "D-1"], socket: workspace.socket)["entries"] as! [[String: Any]]
-        #expect(audit.first?["action"] as? String == "citizen.import" && audit.first?["outcome"] as? String == "dry-run")
+        #expect(audit.first?["action"] as? String == "citizen.import" && audit.first?["outcome"] as? String == "invalid")
     }
 
     /// A spreadsheet set to Danish saves CSV with semicolons (the comma is its decimal separator), a

@@ -195,9 +195,9 @@ import TovholderStore
         #expect(missing.map(\.outcome) == ["not-found"])
     }
 
-    /// A dry run stores nothing, but it compares the stored citizens with the file (a problem may quote
-    /// their details): each of them is audited as read, and the batch as checked, by whom.
-    @Test func aDryRunImportStoresNothingButAuditsTheCitizensItRead() async throws {
+    /// A dry run stores nothing, but the audit trail says who checked what: each citizen it would have
+    /// stored, each stored citizen whose details a problem quotes, and the batch.
+    @Test func aDryRunImportStoresNothingButIsAudited() async throws {
         let h = try await Harness(now: "2026-03-01")
         defer { Task { await h.stop() } }
         let operator_ = Caller(uid: 501, pid: 7, name: "it-ops")
@@ -222,8 +222,14 @@ import TovholderStore
         // C-2's contract is overdue already, yet no catch-up notice of the dry run stays queued.
         #expect(try await h.outbox().count == queued)
         let trail = try await h.engine.audit(citizen: nil, limit: 10).filter { $0.caller == "it-ops" }
-        // Newest first: the refused check (C-1 read, then the batch), then the clean one (C-1 only: C-2 is not stored).
-        #expect(trail.map { "\($0.citizen ?? "-") \($0.outcome)" } == ["- invalid", "C-1 dry-run", "- dry-run", "C-1 dry-run"])
+        // Newest first: the refused check (C-1 quoted, then the batch), then the clean one (C-2 and C-1, in
+        // the batch's order, then the batch).
+        #expect(trail.map { "\($0.citizen ?? "-") \($0.outcome)" }
+            == ["- invalid", "C-1 invalid", "- dry-run", "C-1 dry-run", "C-2 dry-run"])
+        // Unchanged, a stored citizen is not audited by a dry run (nor by an import): nothing of theirs is shown.
+        _ = try await h.engine.importBatch([ImportItem(citizen: stored, events: [])], dryRun: true, caller: operator_)
+        let unchanged = try await h.engine.audit(citizen: nil, limit: 10).filter { $0.caller == "it-ops" }
+        #expect(unchanged.map { "\($0.citizen ?? "-") \($0.outcome)" }.prefix(2) == ["- dry-run", "- invalid"])
         #expect(trail.allSatisfy { $0.action == "citizen.import" && $0.uid == 501 && $0.pid == 7 })
         // The same batch for real stores C-2 and queues the catch-up notices the dry run did not keep.
         #expect(try await h.engine.importBatch([fresh], caller: operator_).added == 1)
