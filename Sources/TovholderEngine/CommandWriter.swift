@@ -297,8 +297,7 @@ public final class CommandWriter: Service, Sendable {
                         if command.citizenID != nil || !Self.applied(result) || command.isDryRun {
                             tallies.audits.append(AuditEntry(
                                 at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: command.action,
-                                citizen: command.citizenID?.rawValue,
-                                outcome: command.isDryRun && Self.applied(result) ? "dry-run" : Self.outcome(result)))
+                                citizen: command.citizenID?.rawValue, outcome: Self.outcome(result, dryRun: command.isDryRun)))
                         }
                         outcomes.append(result)
                     }
@@ -337,10 +336,11 @@ public final class CommandWriter: Service, Sendable {
         return false
     }
 
-    static func outcome(_ result: Result<CommandResult, any Error>) -> String {
+    /// The audit outcome; `dryRun`: the command only checked, so a success is not an "ok".
+    static func outcome(_ result: Result<CommandResult, any Error>, dryRun: Bool = false) -> String {
         switch result {
         case .success(.imported(let summary)) where !summary.applied: "invalid"
-        case .success: "ok"
+        case .success: dryRun ? "dry-run" : "ok"
         case .failure(let error as DomainError): error.kind.rawValue
         case .failure: "error"
         }

@@ -59,11 +59,14 @@ extension Workflow {
                 }
                 let (added, events, timer) = try importOne(item, db, now: now, caller: caller, tallies: tallies, quoted: &quoted)
                 if added { summary.added += 1 } else if events == 0 { summary.unchanged += 1 }
-                // Each citizen stored is audited (the line is kept only with the batch); a dry run audits
-                // those it would store.
+                // Each citizen stored is audited (the line is kept only with the batch); a dry run, whose
+                // batch is rolled back, audits those it would store.
                 if added || events > 0 {
-                    tallies.audits.append(audit(item.citizen.id, now: now, caller: caller))
-                    if dryRun { kept.append(audit(item.citizen.id, now: now, caller: caller, outcome: "dry-run")) }
+                    if dryRun {
+                        kept.append(audit(item.citizen.id, now: now, caller: caller, outcome: "dry-run"))
+                    } else {
+                        tallies.audits.append(audit(item.citizen.id, now: now, caller: caller))
+                    }
                 }
                 summary.eventsAdded += events
                 if let timer { earliest = min(earliest ?? timer, timer) }
