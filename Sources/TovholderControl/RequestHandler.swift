@@ -258,7 +258,8 @@ public struct RequestHandler: Sendable {
                 commits: status.writes.commits, changes: status.writes.changes,
                 commitP50Us: status.writes.commit?.p50, commitP99Us: status.writes.commit?.p99,
                 commitMaxUs: status.writes.commit?.max, answerP50Us: status.writes.answer?.p50,
-                answerP99Us: status.writes.answer?.p99, answerMaxUs: status.writes.answer?.max))
+                answerP99Us: status.writes.answer?.p99, answerMaxUs: status.writes.answer?.max,
+                redone: status.writes.redone))
     }
 
     func encode<R: Encodable>(_ response: R) -> Data {

@@ -33,12 +33,18 @@ struct StatusCommand: ParsableCommand {
             }
             if let writes = status.writes {
                 print("""
-                    writes:       \(writes.commits) commits, \(writes.changes) changes since start
+                    writes:       \(writes.commits) commits, \(writes.changes) changes since start\(Self.redone(writes.redone))
                     commit time:  \(Self.latencies(writes.commitP50Us, writes.commitP99Us, writes.commitMaxUs))
                     answer time:  \(Self.latencies(writes.answerP50Us, writes.answerP99Us, writes.answerMaxUs))
                     """)
             }
         }
+    }
+
+    /// How many batches were applied again because a change in them was refused, when any were.
+    static func redone(_ count: Int?) -> String {
+        guard let count, count > 0 else { return "" }
+        return "; \(count) batch\(count == 1 ? "" : "es") applied again after a refused change"
     }
 
     /// "p50 0.4 ms, p99 3.1 ms, max 12.0 ms (last 1–2 min)" from microseconds.

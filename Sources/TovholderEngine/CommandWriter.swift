@@ -239,73 +239,39 @@ public final class CommandWriter: Service, Sendable {
         return (batch, rest)
     }
 
+    typealias Outcome = Result<CommandResult, any Error>
+
+    /// A command or task failed in a batch applied without savepoints: the batch is undone and applied again
+    /// with each in a savepoint of its own.
+    struct Unguarded: Error {}
+
+    /// Applies a batch in one transaction. It is first applied without a savepoint around each command:
+    /// a savepoint makes SQLite copy every page a command touches to the sub-journal before changing it
+    /// (an import batch's thousands of pages went to a temporary file, a quarter of the writer's time),
+    /// and nearly every batch has nothing to undo. When anything in it fails, that transaction is rolled
+    /// back and the batch applied again as it always was, each command in its own savepoint, so that one
+    /// refused command never touches another. A dry run, which always undoes itself, keeps its savepoint.
     func apply(_ batch: [Work]) {
         let now = wall.nowMillis()
         let clock = WriteStats.monotonicNanos
         var workDone: UInt64 = 0
-        let workflow = self.workflow
-        typealias Outcome = Result<CommandResult, any Error>
         var outcomes: [Outcome?]
         do {
             let earliest: Int64?
             let caughtUp: (fired: Int, queued: Int)
             // Read audits alone (the 50 ms flush under a load of queries) leave the cached counts current.
             let onlyAudit = batch.allSatisfy { if case .audit = $0 { true } else if case .barrier = $0 { true } else { false } }
-            (outcomes, earliest, caughtUp) = try store.writeNow(onlyAudit: onlyAudit) { db -> ([Outcome?], Int64?, (fired: Int, queued: Int)) in
-                var outcomes: [Outcome?] = []
-                var earliest: Int64?
-                // Counts, tallies and audit lines of the commands kept, written together before the commit.
-                let tallies = Tallies()
-                for work in batch {
-                    switch work {
-                    case .audit(let entry):
-                        tallies.audits.append(entry)
-                        outcomes.append(nil)
-                    case .barrier:
-                        outcomes.append(nil)
-                    case .task(let body, _):
-                        do {
-                            try Store.savepoint(db) { try body(db) }
-                            outcomes.append(nil)
-                        } catch let lost as Store.TransactionLost {
-                            throw lost
-                        } catch {
-                            outcomes.append(.failure(error))
-                        }
-                    case .command(let command, let caller, _):
-                        var result: Outcome
-                        do {
-                            let mine = Tallies()
-                            let (value, timer) = try Store.savepoint(db) {
-                                try workflow.apply(command, db, now: now, caller: caller, tallies: mine)
-                            }
-                            tallies.merge(mine)
-                            if let timer { earliest = min(earliest ?? timer, timer) }
-                            result = .success(value)
-                        } catch let lost as Store.TransactionLost {
-                            throw lost  // the whole batch is refused below: none of it is stored
-                        } catch let error as DomainError {
-                            result = .failure(error)
-                        } catch let refused as ImportRefused {
-                            result = .success(.imported(refused.summary))  // rolled back; the caller gets every problem
-                            tallies.audits += refused.audits  // what it disclosed or checked is audited all the same
-                        } catch {
-                            // Its savepoint is rolled back; the other commands of the batch go on.
-                            result = .failure(EngineError.storage("the store could not save the change: \(error)"))
-                        }
-                        // An import audits each citizen it stores; everything else is audited here, a dry run too.
-                        if command.citizenID != nil || !Self.applied(result) || command.isDryRun {
-                            tallies.audits.append(AuditEntry(
-                                at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: command.action,
-                                citizen: command.citizenID?.rawValue, outcome: Self.outcome(result, dryRun: command.isDryRun)))
-                        }
-                        outcomes.append(result)
-                    }
+            do {
+                (outcomes, earliest, caughtUp) = try store.writeNow(onlyAudit: onlyAudit) { db in
+                    defer { workDone = clock() }
+                    return try transaction(batch, db, now: now, guarded: false)
                 }
-                let caughtUp = tallies.caughtUp
-                try tallies.flush(db)
-                workDone = clock()
-                return (outcomes, earliest, caughtUp)
+            } catch is Unguarded {
+                stats.recordRedo()
+                (outcomes, earliest, caughtUp) = try store.writeNow(onlyAudit: onlyAudit) { db in
+                    defer { workDone = clock() }
+                    return try transaction(batch, db, now: now, guarded: true)
+                }
             }
             let committed = clock()
             stats.record(commitNanos: committed &- workDone, answers: batch.compactMap { work in
@@ -328,6 +294,81 @@ public final class CommandWriter: Service, Sendable {
             case .audit: break
             }
         }
+    }
+
+    /// The work of one transaction: each item's outcome, the earliest timer armed and the catch-up firings.
+    /// Unless `guarded`, commands and tasks run without savepoints and the first failure throws `Unguarded`.
+    func transaction(
+        _ batch: [Work], _ db: Database, now: Int64, guarded: Bool
+    ) throws -> ([Outcome?], Int64?, (fired: Int, queued: Int)) {
+        let workflow = self.workflow
+        /// Runs `body` in a savepoint when guarded (or asked to); otherwise any failure undoes the batch.
+        func step<T>(savepoint: Bool = guarded, _ body: () throws -> T) throws -> T {
+            if savepoint { return try Store.savepoint(db, body) }
+            let value: T
+            do { value = try body() } catch { throw Unguarded() }
+            // SQLite ended the transaction (or the work did): applied again, guarded, that is `TransactionLost`.
+            guard db.isInsideTransaction else { throw Unguarded() }
+            return value
+        }
+        var outcomes: [Outcome?] = []
+        outcomes.reserveCapacity(batch.count)
+        var earliest: Int64?
+        // Counts, tallies and audit lines of the commands kept, written together before the commit.
+        let tallies = Tallies()
+        for work in batch {
+            switch work {
+            case .audit(let entry):
+                tallies.audits.append(entry)
+                outcomes.append(nil)
+            case .barrier:
+                outcomes.append(nil)
+            case .task(let body, _):
+                do {
+                    try step { try body(db) }
+                    outcomes.append(nil)
+                } catch let error as Unguarded {
+                    throw error
+                } catch let lost as Store.TransactionLost {
+                    throw lost
+                } catch {
+                    outcomes.append(.failure(error))
+                }
+            case .command(let command, let caller, _):
+                var result: Outcome
+                do {
+                    let mine = Tallies()
+                    let (value, timer) = try step(savepoint: guarded || command.isDryRun) {
+                        try workflow.apply(command, db, now: now, caller: caller, tallies: mine)
+                    }
+                    tallies.merge(mine)
+                    if let timer { earliest = min(earliest ?? timer, timer) }
+                    result = .success(value)
+                } catch let error as Unguarded {
+                    throw error
+                } catch let lost as Store.TransactionLost {
+                    throw lost  // the whole batch is refused: none of it is stored
+                } catch let error as DomainError {
+                    result = .failure(error)
+                } catch let refused as ImportRefused {
+                    result = .success(.imported(refused.summary))  // rolled back; the caller gets every problem
+                    tallies.audits += refused.audits  // what it disclosed or checked is audited all the same
+                } catch {
+                    // Its savepoint is rolled back; the other commands of the batch go on.
+                    result = .failure(EngineError.storage("the store could not save the change: \(error)"))
+                }
+                // An import audits each citizen it stores; everything else is audited here, a dry run too.
+                if command.citizenID != nil || !Self.applied(result) || command.isDryRun {
+                    tallies.audits.append(AuditEntry(
+                        at: now, uid: caller.uid, pid: caller.pid, caller: caller.name, action: command.action,
+                        citizen: command.citizenID?.rawValue, outcome: Self.outcome(result, dryRun: command.isDryRun)))
+                }
+                outcomes.append(result)
+            }
+        }
+        let caughtUp = tallies.caughtUp
+        try tallies.flush(db)
+        return (outcomes, earliest, caughtUp)
     }
 
     static func applied(_ result: Result<CommandResult, any Error>) -> Bool {

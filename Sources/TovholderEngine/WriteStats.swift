@@ -16,6 +16,9 @@ public final class WriteStats: Sendable {
         public var commits = 0
         /// Changes (commands) answered after their commit since start.
         public var changes = 0
+        /// Batches applied a second time since start, each in savepoints, because something in them was
+        /// refused (see `CommandWriter.apply`): a client sending many bad changes costs throughput here.
+        public var redone = 0
         public var commit: LatencyHistogram.Summary?
         public var answer: LatencyHistogram.Summary?
     }
@@ -23,6 +26,7 @@ public final class WriteStats: Sendable {
     private struct State {
         var commits = 0
         var changes = 0
+        var redone = 0
         var commit: WindowedHistogram
         var answer: WindowedHistogram
         /// The last snapshot: current until the next commit or the next window. `status` asks for it with
@@ -53,6 +57,14 @@ public final class WriteStats: Sendable {
         }
     }
 
+    /// A batch is applied again, guarded, because something in it was refused.
+    func recordRedo() {
+        state.withLock { state in
+            state.redone += 1
+            state.cached = nil
+        }
+    }
+
     public var snapshot: Snapshot {
         let at = now()
         return state.withLock { state in
@@ -61,7 +73,7 @@ public final class WriteStats: Sendable {
                 return cached
             }
             let fresh = Snapshot(
-                commits: state.commits, changes: state.changes,
+                commits: state.commits, changes: state.changes, redone: state.redone,
                 commit: state.commit.merged(at: at).summary, answer: state.answer.merged(at: at).summary)
             state.cached = fresh
             return fresh

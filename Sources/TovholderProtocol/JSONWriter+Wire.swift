@@ -159,6 +159,7 @@ extension WritesView: JSONWritable {
             w.field("commitP50Us", commitP50Us)
             w.field("commitP99Us", commitP99Us)
             w.field("commits", commits)
+            w.field("redone", redone)
         }
     }
 }

@@ -268,9 +268,12 @@ public struct WritesView: Codable, Sendable {
     public var answerP50Us: Int64?
     public var answerP99Us: Int64?
     public var answerMaxUs: Int64?
+    /// Batches applied a second time, each change in a savepoint, because one of their changes was
+    /// refused (absent from daemons before 2026-12-04).
+    public var redone: Int?
     public init(
         commits: Int, changes: Int, commitP50Us: Int64?, commitP99Us: Int64?, commitMaxUs: Int64?,
-        answerP50Us: Int64?, answerP99Us: Int64?, answerMaxUs: Int64?
+        answerP50Us: Int64?, answerP99Us: Int64?, answerMaxUs: Int64?, redone: Int? = nil
     ) {
         self.commits = commits
         self.changes = changes
@@ -280,5 +283,6 @@ public struct WritesView: Codable, Sendable {
         self.answerP50Us = answerP50Us
         self.answerP99Us = answerP99Us
         self.answerMaxUs = answerMaxUs
+        self.redone = redone
     }
 }

@@ -79,4 +79,49 @@ struct CommandWriterTests {
         let stored = try await h.engine.store.writer.read { try Store.meta($0, "probe") }
         #expect(stored == "kept")
     }
+
+    /// A batch is applied without savepoints; when a change in it is refused, that transaction is undone
+    /// and the batch applied again with each change in a savepoint. The refused change is refused alone, and
+    /// each of the others is stored, counted and audited exactly once.
+    @Test func aBatchWithARefusedChangeIsAppliedAgainAndEveryOtherChangeLandsOnce() async throws {
+        let h = try await Harness(now: "2026-01-05")
+        defer { Task { await h.stop() } }
+        for id in ["R-1", "R-2"] { _ = try await h.add(id, takeover: "2026-01-02") }
+        func held(_ id: String) -> Command {
+            .recordEvent(citizen: CitizenID(trusted: id), kind: .conversationHeld, date: LocalDate("2026-01-04")!, offer: nil)
+        }
+        let writer = h.engine.writer
+        let before = writer.stats.snapshot
+        let good = [Ticket(), Ticket()]
+        writer.apply([.command(held("R-1"), Self.caller, good[0]), .command(held("R-2"), Self.caller, good[1])])
+        for ticket in good { _ = try await ticket.result() }
+        #expect(writer.stats.snapshot.redone == before.redone)
+
+        let tickets = [Ticket(), Ticket(), Ticket()]
+        writer.apply([
+            .command(held("R-1"), Self.caller, tickets[0]),
+            .command(held("R-404"), Self.caller, tickets[1]),
+            .command(held("R-2"), Self.caller, tickets[2]),
+        ])
+        for index in [0, 2] {
+            guard case .citizen(let snapshot) = try await tickets[index].result() else {
+                Issue.record("change \(index) did not answer with the citizen")
+                continue
+            }
+            #expect(snapshot.events.count == 2)
+        }
+        await #expect(throws: DomainError.self) { try await tickets[1].result() }
+        #expect(writer.stats.snapshot.redone == before.redone + 1)
+        #expect(writer.stats.snapshot.commits == before.commits + 2)
+
+        let events = try await h.engine.store.writer.read { db in
+            try ["R-1", "R-2"].map { try Store.events(db, citizen: CitizenID(trusted: $0)).count }
+        }
+        #expect(events == [2, 2])
+        #expect(try h.engine.status().events == 4)
+        for id in ["R-1", "R-2", "R-404"] {
+            let lines = try await h.engine.audit(citizen: CitizenID(trusted: id), limit: 10).filter { $0.action == "event.record" }
+            #expect(lines.map(\.outcome) == (id == "R-404" ? ["not-found"] : ["ok", "ok"]), "audit of \(id)")
+        }
+    }
 }

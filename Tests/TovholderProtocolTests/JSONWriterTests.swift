@@ -55,7 +55,7 @@ import TovholderProtocol
             timers: TimersView(fired: 10, caughtUp: 3, queued: 9, latenessP50Ms: 1, latenessP99Ms: nil, latenessMaxMs: Int64.min),
             writes: WritesView(
                 commits: 12, changes: Int(Int32.max) + 1, commitP50Us: 410, commitP99Us: 3_100, commitMaxUs: Int64.max,
-                answerP50Us: nil, answerP99Us: 0, answerMaxUs: nil))
+                answerP50Us: nil, answerP99Us: 0, answerMaxUs: nil, redone: 2))
         #expect(fast(Response(id: 0, result: status)) == (try codable(Response(id: 0, result: status))))
         let refused = Response<Empty>(id: nil, error: WireError(.notFound, "no citizen K-404"))
         #expect(fast(refused) == (try codable(refused)))
