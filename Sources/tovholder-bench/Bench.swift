@@ -17,6 +17,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds of each paced load.") var seconds: Double = 10
     @Option(help: "Isolated probe timers for the lateness figures, one per working day (fewer only for a smoke run).")
     var probes: Int = 250
+    @Option(help: "Deadlines due at the same instant (default: every citizen, at most 100,000); the store holds the rest of the citizens too. Fewer only for a smoke run.")
+    var burst: Int?
     @Option(help: "Which figures: all, main (import, memory, restart, ingestion, latencies) or timers (burst, lateness).")
     var figures: Figures = .all
 
@@ -43,6 +45,7 @@ struct Bench: ParsableCommand {
         guard Set(scales.map(\.citizens)).count == scales.count else { throw ValidationError("--scale names a scale twice") }
         guard (1...1000).contains(probes) else { throw ValidationError("--probes must be between 1 and 1000") }
         guard seconds > 0 else { throw ValidationError("--seconds must be more than 0") }
+        guard burst.map({ $0 >= 100 }) ?? true else { throw ValidationError("--burst must be at least 100") }
     }
 
     func run() throws {
@@ -70,7 +73,7 @@ struct Bench: ParsableCommand {
         }
         if figures != .main {
             let timers = try Stage(work: work.appendingPathComponent("timers"), bins: bins, simulated: true, rulebook: Stage.probeRulebook)
-            try TimerFigures(stage: timers, burst: min(citizens, 100_000), probes: probes, report: report).run()
+            try TimerFigures(stage: timers, citizens: citizens, burst: min(citizens, burst ?? 100_000), probes: probes, report: report).run()
         }
         report.summary()
         return report

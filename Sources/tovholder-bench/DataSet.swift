@@ -7,15 +7,18 @@ import TovholderCore
 struct DataSet {
     let count: Int
     let today: LocalDate
+    /// The index of the first citizen: ids run from `id(first)` (another set's citizens come before).
+    let first: Int
     /// Citizens whose case is still open (events may be recorded for them).
     var open: [String] = []
     var events = 0
 
     static let caseworkers = (0..<100).map { String(format: "cw-%02d", $0) }
 
-    init(count: Int, today: LocalDate) {
+    init(count: Int, today: LocalDate, first: Int = 0) {
         self.count = count
         self.today = today
+        self.first = first
     }
 
     static func id(_ index: Int) -> String { String(format: "B-%07d", index) }
@@ -27,7 +30,7 @@ struct DataSet {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         var out = "citizen,caseworker,takeover,visitation,track,household,event,date,offer\n"
-        for index in 0..<count {
+        for index in first..<(first + count) {
             let id = Self.id(index)
             let takeover = today.adding(days: -Int(random.next() % 1825) - 1)
             let visitation: LocalDate? = random.chance(0.8) ? takeover.adding(days: 1 + Int(random.next() % 10)) : nil

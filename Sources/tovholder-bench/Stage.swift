@@ -112,4 +112,21 @@ final class Stage {
         }
         return result
     }
+
+    /// Notices waiting for delivery.
+    func pending() throws -> Int { (try status()["outbox"] as? [String: Int])?["pending"] ?? 0 }
+
+    /// Waits until every queued notice is delivered; returns how many were waiting and how long it took.
+    func drainOutbox(limit: TimeInterval = 3600) throws -> (backlog: Int, seconds: Double) {
+        let start = Date()
+        let backlog = try pending()
+        var left = backlog
+        while left > 0, Date().timeIntervalSince(start) < limit {
+            usleep(100_000)
+            left = try pending()
+        }
+        let seconds = Date().timeIntervalSince(start)
+        guard left == 0 else { throw HarnessError("\(left) notices still undelivered after \(Int(seconds)) s") }
+        return (backlog, seconds)
+    }
 }

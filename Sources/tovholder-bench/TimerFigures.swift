@@ -3,9 +3,12 @@ import TovholderCore
 import TovholderHarness
 
 /// A burst of deadlines due at the same instant, and the lateness of isolated timers under load, on a
-/// daemon with a simulated clock and a one-stage rulebook (every deadline is one timer).
+/// daemon with a simulated clock and a one-stage rulebook (every deadline is one timer). The store holds
+/// `citizens` in all: past 100,000 the burst's citizens share it with the generated case histories of
+/// the rest, so that the burst at a million is measured among a million citizens' timers.
 struct TimerFigures {
     let stage: Stage
+    let citizens: Int
     let burst: Int
     /// Isolated probe timers, one per working day: 250, so that p99 is the third-worst of them.
     let probes: Int
@@ -24,11 +27,34 @@ struct TimerFigures {
         for index in 0..<burst { rows += "\(DataSet.id(index)),\(DataSet.caseworkers[index % 100]),\(takeover)\n" }
         try rows.write(toFile: csv, atomically: true, encoding: .utf8)
         try stage.start()
+        let instant = time.millis(on: monday, hour: 8)
+        let others = citizens - burst
+        if others > 0 {
+            var data = DataSet(count: others, today: today, first: burst)
+            let csv = stage.work.appendingPathComponent("others.csv").path
+            try data.write(to: csv)
+            let start = Date()
+            let (status, output) = try stage.ctl(["import", csv, "--batch-size", "2000"])
+            guard status == 0 else { throw HarnessError("import of the other citizens failed: \(output)") }
+            report.note("timers: \(others) other citizens imported in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        }
         let (status, output) = try stage.ctl(["import", csv, "--batch-size", "5000"])
         guard status == 0 else { throw HarnessError("burst import failed: \(output)") }
+        if others > 0 {
+            // The other citizens' deadlines due before the burst (takeovers in the last month) fire at an hour
+            // before it and are delivered, so that the burst's instant has the burst alone.
+            _ = try stage.request(#"{"v":1,"op":"clock.set","params":{"nowMillis":\#(instant - 3_600_000)}}"#)
+            let settled = Date()
+            while try (stage.status()["nextFiring"] as? String).map({ $0 < instant.iso8601 }) ?? false {
+                guard Date().timeIntervalSince(settled) < 600 else { throw HarnessError("timers before the burst did not fire") }
+                usleep(100_000)
+            }
+            _ = try stage.drainOutbox()
+        }
+        let before = (try stage.status()["outbox"] as? [String: Int] ?? [:]).values.reduce(0, +)
+        if others > 0 { report.note("timers: \(before) notices of the other citizens queued and delivered before the burst") }
 
         // Move the clock to half a second before Monday 08:00 and wait for every notice to be queued.
-        let instant = time.millis(on: monday, hour: 8)
         let lead = 0.5
         let cpu = stage.cpu
         let machine = try MachineTime.now()
@@ -37,7 +63,7 @@ struct TimerFigures {
         var queued = 0
         while Date() < due.addingTimeInterval(60) {
             let outbox = try stage.status()["outbox"] as? [String: Int] ?? [:]
-            queued = outbox.values.reduce(0, +)
+            queued = outbox.values.reduce(0, +) - before
             if queued >= burst { break }
             usleep(2_000)
         }
