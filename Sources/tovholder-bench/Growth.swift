@@ -13,7 +13,8 @@ struct Growth {
 
     static func included(_ name: String) -> Bool {
         !(name.hasPrefix("disk_") || name.hasSuffix("_steal_pct") || name.hasSuffix("_per_second")
-            || name.hasSuffix("_rate_reached"))
+            || name.hasSuffix("_rate_reached") || name == "rss_loaded_bytes_per_citizen")
+        // (the memory per citizen, as a total, is the loaded memory: `rss_loaded_mib` says it already)
     }
 
     /// The exponent of `value` from `small` to `large` citizens.
@@ -26,12 +27,13 @@ struct Growth {
         guard let first = reports.first, let last = reports.last else { return }
         let span = Report(scale: last.scale)
         let names = Set(reports.flatMap(\.values.keys)).filter(Self.included)
-        // The burst's figure is named by its size, which stops growing at 100,000.
-        let partial = names.filter { name in reports.contains { $0.values[name] == nil } }
-        if !partial.isEmpty { span.note("not measured at every scale, so not compared: \(partial.sorted().joined(separator: ", "))") }
-        for name in names.subtracting(partial).sorted() {
+        // A figure measured at some of the scales only is compared over those: the burst's is named by its
+        // size, which stops growing at 100,000, so `burst_100000_queued_seconds` grows from 100k to 1M.
+        let single = names.filter { name in reports.filter { $0.values[name] != nil }.count < 2 }
+        if !single.isEmpty { span.note("measured at one scale only, so not compared: \(single.sorted().joined(separator: ", "))") }
+        for name in names.subtracting(single).sorted() {
             let series = reports.compactMap { report in report.values[name].map { (report.scale, $0) } }
-            guard let unit = series.first?.1.unit else { continue }
+            guard let unit = series.first?.1.unit, let from = series.first?.0, let to = series.last?.0 else { continue }
             let perCitizen = name.hasSuffix("_per_citizen")
             let total = perCitizen ? String(name.dropLast("_per_citizen".count)) : name
             func amount(_ point: (Int, (value: Double, unit: String))) -> Double {
@@ -41,7 +43,7 @@ struct Growth {
             let k = (exact * 100).rounded() / 100
             span.note("\(name): " + series.map { Self.shown($0.1.value) }.joined(separator: " / ")
                 + " \(unit) at " + series.map { Self.scaleName($0.0) }.joined(separator: " / "))
-            span.figure("growth_\(total)", k, "exponent", "<=", 1, scale: "\(first.scale)-\(last.scale)", decimals: 2)
+            span.figure("growth_\(total)", k, "exponent", "<=", 1, scale: "\(from)-\(to)", decimals: 2)
         }
         span.summary("for growth from \(first.scale) to \(last.scale) citizens")
     }

@@ -135,5 +135,26 @@ struct BenchSmokeTests {
         #expect(abs((growth["store_bytes"]?.k ?? 0) - 1) < 0.1, "\(output)")
         #expect((growth["rss_loaded_mib"]?.k ?? 1) < 0.5, "\(output)")
         #expect(output.contains("targets met for growth from 1000 to 2000 citizens"))
+        // The loaded memory per citizen, as a total, is the loaded memory: it is not reported twice.
+        #expect(growth["rss_loaded_bytes"] == nil, "\(output)")
+    }
+
+    /// A figure measured at only some of the scales grows over those: a burst capped below the largest
+    /// scales has one name there (as the burst of 100,000 at 100k and 1M), and another at the smallest.
+    @Test func aFigureMeasuredAtSomeScalesOnlyGrowsOverThose() throws {
+        let (status, output, _) = try Self.bench([
+            "--scale", "1000,2000,3000", "--burst", "1500", "--figures", "timers", "--seconds", "0.5", "--probes", "5",
+        ])
+        #expect(status == 0, "\(output)")
+        var spans: [String: Substring] = [:]
+        for (_, fields) in Self.figureLines(output) where fields["figure"]?.hasPrefix("growth_") == true {
+            spans[String(fields["figure"]!.dropFirst("growth_".count))] = fields["scale"]
+        }
+        #expect(spans["burst_1500_queued_seconds"] == "2000-3000", "\(output)")
+        #expect(spans["burst_cpu_us_per_timer"] == "1000-3000", "\(output)")
+        #expect(spans["burst_1000_queued_seconds"] == nil, "\(output)")
+        #expect(output.contains("measured at one scale only, so not compared: burst_1000_queued_seconds"), "\(output)")
+        // At 3,000 the burst's 1,500 share the timers' store with the other 1,500.
+        #expect(output.contains("timers: 1500 other citizens imported"), "\(output)")
     }
 }
