@@ -106,6 +106,8 @@ public final class CommandWriter: Service, Sendable {
     private let queue = WorkQueue()
     /// How long commits and answers take, for `status`.
     public let stats = WriteStats()
+    /// The last batch had a refusal: apply the next with a savepoint per command from the start.
+    private let guardNext = Atomic<Bool>(false)
     /// At most this many commands per transaction.
     static let maxBatch = 2000
 
@@ -251,6 +253,8 @@ public final class CommandWriter: Service, Sendable {
     /// and nearly every batch has nothing to undo. When anything in it fails, that transaction is rolled
     /// back and the batch applied again as it always was, each command in its own savepoint, so that one
     /// refused command never touches another. A dry run, which always undoes itself, keeps its savepoint.
+    /// After a batch with a refused command the next batch of commands is guarded from the start: a client
+    /// sending bad changes usually sends more of them, and each batch would otherwise be applied twice.
     func apply(_ batch: [Work]) {
         let now = wall.nowMillis()
         let clock = WriteStats.monotonicNanos
@@ -261,10 +265,11 @@ public final class CommandWriter: Service, Sendable {
             let caughtUp: (fired: Int, queued: Int)
             // Read audits alone (the 50 ms flush under a load of queries) leave the cached counts current.
             let onlyAudit = batch.allSatisfy { if case .audit = $0 { true } else if case .barrier = $0 { true } else { false } }
+            let guarded = guardNext.load(ordering: .relaxed)
             do {
                 (outcomes, earliest, caughtUp) = try store.writeNow(onlyAudit: onlyAudit) { db in
                     defer { workDone = clock() }
-                    return try transaction(batch, db, now: now, guarded: false)
+                    return try transaction(batch, db, now: now, guarded: guarded)
                 }
             } catch is Unguarded {
                 stats.recordRedo()
@@ -285,6 +290,16 @@ public final class CommandWriter: Service, Sendable {
             let refused = Outcome.failure(EngineError.storage("the store could not save the change: \(error)"))
             outcomes = batch.map { _ in refused }
         }
+        // Judged by the commands: a batch of read audits, a barrier or the daemon's own tasks says nothing
+        // of what a client sends next.
+        var commands = false
+        var refused = false
+        for (work, outcome) in zip(batch, outcomes) {
+            guard case .command = work else { continue }
+            commands = true
+            if let outcome, !Self.applied(outcome) { refused = true }
+        }
+        if commands { guardNext.store(refused, ordering: .relaxed) }
         for (work, outcome) in zip(batch, outcomes) {
             switch work {
             case .command(_, _, let ticket): if let outcome { ticket.complete(outcome) }

@@ -123,5 +123,23 @@ struct CommandWriterTests {
             let lines = try await h.engine.audit(citizen: CitizenID(trusted: id), limit: 10).filter { $0.action == "event.record" }
             #expect(lines.map(\.outcome) == (id == "R-404" ? ["not-found"] : ["ok", "ok"]), "audit of \(id)")
         }
+
+        // After a refusal the next batch is guarded from the start: another refusal is not applied twice.
+        // A batch without one lets the one after it go unguarded again.
+        func batch(_ ids: [String]) async throws -> Int {
+            let tickets = ids.map { _ in Ticket() }
+            writer.apply(zip(ids, tickets).map { .command(held($0), Self.caller, $1) })
+            var refused = 0
+            for ticket in tickets {
+                do { _ = try await ticket.result() } catch { refused += 1 }
+            }
+            return refused
+        }
+        #expect(try await batch(["R-404", "R-1"]) == 1)
+        #expect(writer.stats.snapshot.redone == before.redone + 1)
+        #expect(try await batch(["R-2"]) == 0)
+        #expect(try await batch(["R-1", "R-404"]) == 1)
+        #expect(writer.stats.snapshot.redone == before.redone + 2)
+        #expect(try h.engine.status().events == 7)
     }
 }
