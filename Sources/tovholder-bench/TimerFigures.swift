@@ -4,8 +4,9 @@ import TovholderHarness
 
 /// A burst of deadlines due at the same instant, and the lateness of isolated timers under load, on a
 /// daemon with a simulated clock and a one-stage rulebook (every deadline is one timer). The store holds
-/// `citizens` in all: past 100,000 the burst's citizens share it with the generated case histories of
-/// the rest, so that the burst at a million is measured among a million citizens' timers.
+/// `citizens` in all: when there are more than the burst (at 1M, a burst of 100,000), its citizens share
+/// it with the generated case histories of the rest, so that the burst at a million is measured among a
+/// million citizens' timers.
 struct TimerFigures {
     let stage: Stage
     let citizens: Int
