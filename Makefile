@@ -32,7 +32,7 @@ test: deps
 bench: release
 	.build/release/tovholder-bench --scale $(SCALE) --bin-dir .build/release
 
-## Every figure at 10k, 100k and 1M in turn, and how each grows with the citizens (about 9 minutes).
+## Every figure at 10k, 100k and 1M in turn, and how each grows with the citizens (about 13 minutes).
 bench-growth: release
 	.build/release/tovholder-bench --scale 10k,100k,1M --bin-dir .build/release
 
