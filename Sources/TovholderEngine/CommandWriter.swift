@@ -27,76 +27,6 @@ public final class CommandWriter: Service, Sendable {
         case task(@Sendable (Database) throws -> Void, CheckedContinuation<Void, any Error>)
     }
 
-    /// The queue between the connections and the writer thread, guarded by its condition variable.
-    final class WorkQueue: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var items: [Work] = []
-        private var closed = false
-        /// The writer should look at the queue: work arrived, or queued read audits are due.
-        private var wake = false
-        /// A wake-up for queued read audits is pending.
-        private var auditFlushPending = false
-
-        private func locked<T>(_ body: () -> T) -> T {
-            condition.lock()
-            defer { condition.unlock() }
-            return body()
-        }
-
-        /// Queues work and wakes the writer; false once the writer has stopped taking work.
-        func push(_ work: Work) -> Bool {
-            locked {
-                guard !closed else { return false }
-                items.append(work)
-                wake = true
-                condition.signal()
-                return true
-            }
-        }
-
-        /// Queues a read audit without waking the writer; true when the caller should arrange a wake-up.
-        func pushAudit(_ entry: AuditEntry) -> Bool {
-            locked {
-                items.append(.audit(entry))
-                defer { auditFlushPending = true }
-                return !auditFlushPending
-            }
-        }
-
-        func ring() {
-            locked {
-                wake = true
-                condition.signal()
-            }
-        }
-
-        /// Stops taking work; what is queued is still handed out.
-        func close() {
-            locked {
-                closed = true
-                condition.signal()
-            }
-        }
-
-        /// Waits until there is reason to look, then returns the next transaction's work; empty once the
-        /// queue is closed and drained.
-        func next() -> [Work] {
-            locked {
-                while !wake || items.isEmpty {
-                    if closed { break }
-                    condition.wait()
-                }
-                let (batch, rest) = CommandWriter.nextBatch(items)
-                items = rest
-                if items.isEmpty {
-                    auditFlushPending = false
-                    wake = false
-                }
-                return batch
-            }
-        }
-    }
-
     let store: Store
     let workflow: Workflow
     let wall: any WallClock
@@ -265,18 +195,17 @@ public final class CommandWriter: Service, Sendable {
             let caughtUp: (fired: Int, queued: Int)
             // Read audits alone (the 50 ms flush under a load of queries) leave the cached counts current.
             let onlyAudit = batch.allSatisfy { if case .audit = $0 { true } else if case .barrier = $0 { true } else { false } }
-            let guarded = guardNext.load(ordering: .relaxed)
-            do {
-                (outcomes, earliest, caughtUp) = try store.writeNow(onlyAudit: onlyAudit) { db in
+            func attempt(guarded: Bool) throws -> ([Outcome?], Int64?, (fired: Int, queued: Int)) {
+                try store.writeNow(onlyAudit: onlyAudit) { db in
                     defer { workDone = clock() }
                     return try transaction(batch, db, now: now, guarded: guarded)
                 }
+            }
+            do {
+                (outcomes, earliest, caughtUp) = try attempt(guarded: guardNext.load(ordering: .relaxed))
             } catch is Unguarded {
                 stats.recordRedo()
-                (outcomes, earliest, caughtUp) = try store.writeNow(onlyAudit: onlyAudit) { db in
-                    defer { workDone = clock() }
-                    return try transaction(batch, db, now: now, guarded: true)
-                }
+                (outcomes, earliest, caughtUp) = try attempt(guarded: true)
             }
             let committed = clock()
             stats.record(commitNanos: committed &- workDone, answers: batch.compactMap { work in
@@ -291,7 +220,8 @@ public final class CommandWriter: Service, Sendable {
             outcomes = batch.map { _ in refused }
         }
         // Judged by the commands: a batch of read audits, a barrier or the daemon's own tasks says nothing
-        // of what a client sends next.
+        // of what a client sends next. Set before any answer goes out, so that what a caller sends after
+        // its answer is applied with it.
         var commands = false
         var refused = false
         for (work, outcome) in zip(batch, outcomes) {
