@@ -116,6 +116,9 @@ final class Stage {
     /// Notices waiting for delivery.
     func pending() throws -> Int { (try status()["outbox"] as? [String: Int])?["pending"] ?? 0 }
 
+    /// Notices queued since the store began, in every state.
+    func queuedNotices() throws -> Int { (try status()["outbox"] as? [String: Int] ?? [:]).values.reduce(0, +) }
+
     /// Waits until every queued notice is delivered; returns how many were waiting and how long it took.
     func drainOutbox(limit: TimeInterval = 3600) throws -> (backlog: Int, seconds: Double) {
         let start = Date()

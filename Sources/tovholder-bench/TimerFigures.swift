@@ -52,7 +52,7 @@ struct TimerFigures {
             }
             _ = try stage.drainOutbox()
         }
-        let before = (try stage.status()["outbox"] as? [String: Int] ?? [:]).values.reduce(0, +)
+        let before = try stage.queuedNotices()
         if others > 0 { report.note("timers: \(before) notices of the other citizens queued and delivered before the burst") }
 
         // Move the clock to half a second before Monday 08:00 and wait for every notice to be queued.
@@ -63,8 +63,7 @@ struct TimerFigures {
         let due = Date().addingTimeInterval(lead)
         var queued = 0
         while Date() < due.addingTimeInterval(60) {
-            let outbox = try stage.status()["outbox"] as? [String: Int] ?? [:]
-            queued = outbox.values.reduce(0, +) - before
+            queued = try stage.queuedNotices() - before
             if queued >= burst { break }
             usleep(2_000)
         }
