@@ -9,6 +9,8 @@ public enum Command: Sendable {
     case recordEvent(citizen: CitizenID, kind: EventKind, date: LocalDate, offer: OfferKind?)
     /// Imports a batch all or nothing; see `Workflow.importBatch`. A dry run stores nothing.
     case importBatch([ImportItem], dryRun: Bool = false)
+    /// An import has sent its last batch: a first load builds the indexes it left out (Store+FirstLoad).
+    case finishImport
 
     /// The audit action name.
     public var action: String {
@@ -16,6 +18,7 @@ public enum Command: Sendable {
         case .addCitizen: "citizen.add"
         case .recordEvent: "event.record"
         case .importBatch: "citizen.import"
+        case .finishImport: "citizen.import.finish"
         }
     }
 
@@ -30,7 +33,7 @@ public enum Command: Sendable {
         switch self {
         case .addCitizen(let citizen, _): citizen.id
         case .recordEvent(let id, _, _, _): id
-        case .importBatch: nil
+        case .importBatch, .finishImport: nil
         }
     }
 }
@@ -39,6 +42,8 @@ public enum Command: Sendable {
 public enum CommandResult: Sendable {
     case citizen(CitizenSnapshot)
     case imported(ImportSummary)
+    /// An import finished; whether it was a first load whose indexes were built now.
+    case importFinished(indexesBuilt: Bool)
 
     public var snapshot: CitizenSnapshot? {
         if case .citizen(let snapshot) = self { return snapshot }
@@ -79,6 +84,8 @@ extension Workflow {
         switch command {
         case .importBatch(let items, let dryRun):
             return try importBatch(items, dryRun: dryRun, db, now: now, caller: caller, tallies: tallies)
+        case .finishImport:
+            return (.importFinished(indexesBuilt: try Store.endFirstLoad(db)), nil)
         case .addCitizen, .recordEvent:
             let (snapshot, timer) = try applyToCitizen(command, db, now: now, caller: caller, tallies: tallies)
             return (.citizen(snapshot), timer)
@@ -89,7 +96,7 @@ extension Workflow {
         _ command: Command, _ db: Database, now: Int64, caller: Caller, tallies: Tallies
     ) throws -> (CitizenSnapshot, Int64?) {
         switch command {
-        case .importBatch:
+        case .importBatch, .finishImport:
             preconditionFailure("not a single-citizen command")
         case .addCitizen(let citizen, let history):
             try check(citizen, now: now)

@@ -53,14 +53,20 @@ extension CommandWriter {
             }
         }
 
-        /// Waits until there is reason to look, then returns the next transaction's work; empty once the
-        /// queue is closed and drained.
-        func next() -> [Work] {
+        /// Waits until there is reason to look, then returns the next transaction's work; nil once the queue
+        /// is closed and drained. With `deadline`, waits no longer than until then, and returns nothing
+        /// (an empty batch) when it passed first.
+        func next(until deadline: Date? = nil) -> [Work]? {
             locked {
                 while !wake || items.isEmpty {
                     if closed { break }
-                    condition.wait()
+                    guard let deadline else {
+                        condition.wait()
+                        continue
+                    }
+                    if !condition.wait(until: deadline), !closed, !wake || items.isEmpty { return [] }
                 }
+                if items.isEmpty { return nil }
                 let (batch, rest) = CommandWriter.nextBatch(items)
                 items = rest
                 if items.isEmpty {

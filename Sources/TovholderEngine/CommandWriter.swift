@@ -40,6 +40,9 @@ public final class CommandWriter: Service, Sendable {
     private let guardNext = Atomic<Bool>(false)
     /// At most this many commands per transaction.
     static let maxBatch = 2000
+    /// A first load ends when no import batch has come for this many seconds (unless the importer says
+    /// so first).
+    let firstLoadIdle: TimeInterval
 
     /// `onTimerArmed` is called on the writer thread after a commit, before its acknowledgements, with the
     /// earliest timer the batch armed; it must not block. `onCaughtUp` is called there too, with the timers
@@ -47,8 +50,10 @@ public final class CommandWriter: Service, Sendable {
     public init(
         store: Store, workflow: Workflow, wall: any WallClock, logger: Logger,
         onTimerArmed: @escaping @Sendable (Int64) -> Void,
-        onCaughtUp: @escaping @Sendable (_ fired: Int, _ queued: Int) -> Void = { _, _ in }
+        onCaughtUp: @escaping @Sendable (_ fired: Int, _ queued: Int) -> Void = { _, _ in },
+        firstLoadIdle: Duration = .seconds(30)
     ) {
+        self.firstLoadIdle = firstLoadIdle.inSeconds
         self.store = store
         self.workflow = workflow
         self.wall = wall
@@ -139,10 +144,40 @@ public final class CommandWriter: Service, Sendable {
 
     /// The writer thread: applies batches until the queue is closed and empty.
     func serve() {
-        while true {
-            let batch = queue.next()
-            if batch.isEmpty { return }
-            apply(batch)
+        // While a first load is under way (Store+FirstLoad): when it ends unless another import batch comes.
+        var loadEnds: Date?
+        while let batch = queue.next(until: loadEnds) {
+            if !batch.isEmpty {
+                apply(batch)
+                if batch.contains(where: Self.isImport) {
+                    loadEnds = (try? store.readNow(Store.isFirstLoad)) == true ? Date() + firstLoadIdle : nil
+                    continue
+                }
+            }
+            if let ends = loadEnds, Date() >= ends {
+                endFirstLoad()
+                loadEnds = nil
+            }
+        }
+    }
+
+    static func isImport(_ work: Work) -> Bool {
+        if case .command(.importBatch(_, dryRun: false), _, _) = work { true } else { false }
+    }
+
+    /// No import batch came for `firstLoadIdle` during a first load: the importer stopped without saying
+    /// it had finished (cut short, or a client that never says so). Builds the indexes the load left out.
+    func endFirstLoad() {
+        let started = ContinuousClock.now
+        do {
+            if try store.writeNow({ try Store.endFirstLoad($0) }) {
+                logger.notice("no import batch came for a while; built the deadline indexes the first load left out", metadata: [
+                    "duration": "\(ContinuousClock.now - started)"
+                ])
+            }
+        } catch {
+            // Nothing is lost: the store works without them, and the next timer due or start builds them.
+            logger.error("could not build the deadline indexes the first load left out", metadata: ["error": "\(error)"])
         }
     }
 

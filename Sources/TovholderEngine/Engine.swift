@@ -23,7 +23,7 @@ public final class Engine: Sendable {
     public init(
         store: Store, workflow: Workflow, channels: [any NotificationChannel], clock: any Clock<Duration>,
         wall: any WallClock, logger: Logger, maxAttempts: Int = 8, retrySeconds: Int = 30,
-        replanEvery: Duration = .seconds(30)
+        replanEvery: Duration = .seconds(30), firstLoadIdle: Duration = .seconds(30)
     ) {
         self.store = store
         self.workflow = workflow
@@ -41,7 +41,7 @@ public final class Engine: Sendable {
             onCaughtUp: { fired, queued in
                 armed.value?.firedByWriter(fired: fired, queued: queued)
                 if queued > 0 { delivery.value?.wake() }
-            })
+            }, firstLoadIdle: firstLoadIdle)
         let dispatcher = Dispatcher(
             store: store, channels: channels, clock: clock, wall: wall, logger: logger, maxAttempts: maxAttempts,
             retrySeconds: retrySeconds, maxSleep: replanEvery, perform: { try await writer.perform($0) })
@@ -64,6 +64,14 @@ public final class Engine: Sendable {
     /// reads one row. Returns the number of citizens derived again.
     @discardableResult
     public func recover() async throws -> Int {
+        // A first load cut short (the daemon stopped before it ended) left indexes out; the timers are
+        // armed through one of them.
+        let started = ContinuousClock.now
+        if try await store.write({ try Store.endFirstLoad($0) }) {
+            logger.notice("an import into the empty store did not finish; built the deadline indexes it left out", metadata: [
+                "duration": "\(ContinuousClock.now - started)"
+            ])
+        }
         let fingerprint = workflow.fingerprint
         let stored = try await store.writer.read { try Store.meta($0, "derivation.fingerprint") }
         var count = 0
@@ -134,6 +142,16 @@ public final class Engine: Sendable {
             preconditionFailure("an import returns a summary")
         }
         return summary
+    }
+
+    /// An import has sent its last batch. When it was a first load into an empty store, builds the
+    /// deadline indexes it left out (see Store+FirstLoad) and returns true; the writer takes nothing else
+    /// meanwhile (about ten seconds at a million citizens).
+    public func finishImport(caller: Caller) async throws -> Bool {
+        guard case .importFinished(let built) = try await writer.submit(.finishImport, caller: caller) else {
+            preconditionFailure("finishing an import returns whether indexes were built")
+        }
+        return built
     }
 
     // MARK: Reads (audited where they show a citizen's data)

@@ -46,6 +46,9 @@ extension Workflow {
     func importBatch(
         _ items: [ImportItem], dryRun: Bool = false, _ db: Database, now: Int64, caller: Caller, tallies: Tallies
     ) throws -> (CommandResult, Int64?) {
+        // Into a store without deadlines, the deadline indexes are built once the load ends (see
+        // Store+FirstLoad); a batch refused takes the change back with it.
+        if !dryRun { try Store.beginFirstLoadIfEmpty(db) }
         var summary = ImportSummary()
         var earliest: Int64?
         var seen = Set<String>()

@@ -154,6 +154,9 @@ public struct Workflow: Sendable {
     /// sends that one only), queued in the outbox in this same transaction, then arms its next stage.
     public func fireDue(_ db: Database, now: Int64, limit: Int) throws -> FireReport {
         var report = FireReport()
+        // Due timers are found through their index, which a first load leaves out until it ends: a timer
+        // coming due ends it (a walk of a loaded table for every batch of a burst would cost far more).
+        try Store.endFirstLoad(db)
         let due = try Store.dueTimers(db, now: now, limit: limit)
         report.more = due.count == limit
         var firing = Firing(workflow: self, now: now, tallies: Tallies())

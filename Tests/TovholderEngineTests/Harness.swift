@@ -71,7 +71,7 @@ final class Harness: Sendable {
 
     init(
         directory: URL? = nil, now: String, hour: Int = 12, rulebook: Rulebook = Harness.rulebook,
-        spoolPath: String? = nil, maxAttempts: Int = 8
+        spoolPath: String? = nil, maxAttempts: Int = 8, firstLoadIdle: Duration = .seconds(30)
     ) async throws {
         let directory = directory ?? scratchDirectory("engine")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -87,7 +87,8 @@ final class Harness: Sendable {
             store: store, workflow: workflow,
             channels: [SpoolChannel(path: spoolPath ?? directory.appendingPathComponent("spool.jsonl").path)],
             clock: wall.clock, wall: wall, logger: logger, maxAttempts: maxAttempts, retrySeconds: 60,
-            replanEvery: .seconds(365 * 86_400))  // the test's clocks move together: no jumps to look out for
+            replanEvery: .seconds(365 * 86_400),  // the test's clocks move together: no jumps to look out for
+            firstLoadIdle: firstLoadIdle)
         try await engine.recover()
         let services = engine.services
         runner = Task {
