@@ -140,6 +140,12 @@ public struct RequestHandler: Sendable {
                     eventsAdded: summary.eventsAdded,
                     problems: summary.problems.map { .init(index: $0.index, message: $0.message) })
             }
+        case .citizenImportFinish:
+            return serial(id, line) { (_: Empty) in
+                let started = ContinuousClock.now
+                let built = try await engine.finishImport(caller: caller)
+                return ImportFinishView(indexesBuilt: built, seconds: (ContinuousClock.now - started).inSeconds)
+            }
         case .citizenShow:
             let fast = flat.flatMap(CitizenShowParams.init)
             return read(id, line, fast: fast) { (p: CitizenShowParams) in view(try engine.citizen(p.id, caller: caller)) }

@@ -76,7 +76,14 @@ struct ImportCommand: ParsableCommand {
                 }
             }
             if !batch.citizens.isEmpty || batch.invalid { try importer.submit(batch) }
-            let totals = try importer.finish()
+            var totals = try importer.finish()
+            if !dryRun {
+                // A first load into an empty store builds its deadline indexes now (seconds at a million).
+                progress.status("finishing")
+                let finished = try Client(path: global.socketPath, timeoutSeconds: max(global.timeout, 300))
+                    .call(.citizenImportFinish, Empty(), as: ImportFinishView.self)
+                if finished.indexesBuilt { totals.indexSeconds = finished.seconds }
+            }
             progress.finish()
             if global.json {
                 Output.printJSON(totals)
@@ -87,7 +94,8 @@ struct ImportCommand: ParsableCommand {
                     + (totals.refusedBatches > 0
                         ? "; \(Output.counted(totals.refusedBatches, "batch", plural: "batches"))"
                             + " (\(Output.counted(totals.refusedCitizens, "citizen"))) \(dryRun ? "would be " : "")refused"
-                        : ""))
+                        : "")
+                    + (totals.indexSeconds.map { "; deadline indexes of the first load built in \(String(format: "%.1f", $0)) s" } ?? ""))
             }
             if totals.refusedBatches > 0 {
                 throw CtlError(
@@ -134,6 +142,8 @@ final class Importer: Sendable {
         var eventsAdded = 0
         var refusedBatches = 0
         var refusedCitizens = 0
+        /// A first load into an empty store: the seconds its deadline indexes took to build at the end.
+        var indexSeconds: Double?
     }
 
     struct State {
@@ -281,6 +291,11 @@ final class Progress {
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let counts = "\(Output.counted(totals.added + totals.unchanged, "citizen")), \(Output.counted(totals.eventsAdded, "event"))"
         FileHandle.standardError.write(Data("\r[\(bar)] \(percent)%  \(counts), \(Int(rate))/s\u{1B}[K".utf8))
+    }
+
+    /// Replaces the bar with a word of what is being done.
+    func status(_ text: String) {
+        if enabled { FileHandle.standardError.write(Data("\r\(text)…\u{1B}[K".utf8)) }
     }
 
     func finish() {

@@ -7,6 +7,8 @@ public enum RequestOperation: String, CaseIterable, Sendable {
     case citizenShow = "citizen.show"
     case citizenList = "citizen.list"
     case citizenImport = "citizen.import"
+    /// An import has sent its last batch (see `ImportFinishView`).
+    case citizenImportFinish = "citizen.import.finish"
     case eventRecord = "event.record"
     case deadlines
     case notifications

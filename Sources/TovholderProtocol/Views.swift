@@ -231,6 +231,18 @@ public struct ImportResultView: Codable, Sendable {
     }
 }
 
+/// What `citizen.import.finish` did: when the import was a first load into an empty store, the deadline
+/// indexes it left out were built (`indexesBuilt`), taking `seconds`.
+public struct ImportFinishView: Codable, Sendable {
+    public var indexesBuilt: Bool
+    public var seconds: Double
+
+    public init(indexesBuilt: Bool, seconds: Double) {
+        self.indexesBuilt = indexesBuilt
+        self.seconds = seconds
+    }
+}
+
 /// The scheduler's work since start: timers fired (and of those, caught up), notices queued, and the
 /// lateness of recent firings that were still to come when the scheduler last looked (from the timer's
 /// instant until its notices were on disk).
