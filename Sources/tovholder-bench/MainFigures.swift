@@ -27,6 +27,12 @@ struct MainFigures {
         report.figure("import_citizens_per_second", Double(citizens) / importSeconds, "citizens/s")
         report.figure("import_events_per_second", Double(data.events) / importSeconds, "events/s")
         report.cost("import_cpu_us_per_citizen", cpu: stage.cpu - importCPU, operations: citizens)
+        // Part of import_seconds: the deadline indexes the first load built at its end (Store+FirstLoad).
+        // The totals come first, as an indented object ending in a line "}".
+        let totals = output.range(of: "\n}").flatMap {
+            try? JSONSerialization.jsonObject(with: Data(output[..<$0.upperBound].utf8)) as? [String: Any]
+        }
+        if let built = totals?["indexSeconds"] as? Double { report.figure("import_index_build_seconds", built, "s") }
         let loaded = try stage.status()
         let deadlines = (loaded["deadlines"] as? [String: Int] ?? [:]).values.reduce(0, +)
         let armed = ((loaded["deadlines"] as? [String: Int])?["pending"] ?? 0) + ((loaded["deadlines"] as? [String: Int])?["overdue"] ?? 0)

@@ -10,6 +10,7 @@ struct BenchSmokeTests {
     static let figures = [
         "disk_fdatasync_p50_ms", "disk_fdatasync_p99_ms",
         "import_seconds", "import_citizens_per_second", "import_events_per_second", "import_cpu_us_per_citizen",
+        "import_index_build_seconds",
         "rss_after_import_mib", "catchup_delivered_per_second", "catchup_cpu_us_per_notice",
         "restart_to_ready_seconds", "store_bytes_per_citizen", "rss_loaded_mib", "rss_loaded_bytes_per_citizen",
         "ack_latency_p50_ms", "ack_latency_p99_ms", "ack_rate_reached", "ack_cpu_us_per_event", "ack_cpu_steal_pct",
