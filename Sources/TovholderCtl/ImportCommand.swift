@@ -80,9 +80,16 @@ struct ImportCommand: ParsableCommand {
             if !dryRun {
                 // A first load into an empty store builds its deadline indexes now (seconds at a million).
                 progress.status("finishing")
-                let finished = try Client(path: global.socketPath, timeoutSeconds: max(global.timeout, 300))
-                    .call(.citizenImportFinish, Empty(), as: ImportFinishView.self)
-                if finished.indexesBuilt { totals.indexSeconds = finished.seconds }
+                do {
+                    let finished = try Client(path: global.socketPath, timeoutSeconds: max(global.timeout, 300))
+                        .call(.citizenImportFinish, Empty(), as: ImportFinishView.self)
+                    if finished.indexesBuilt { totals.indexSeconds = finished.seconds }
+                } catch {
+                    // What was imported is stored; the daemon ends a first load itself before long.
+                    progress.finish()
+                    FileHandle.standardError.write(Data(
+                        "tovholderctl: what was imported is stored, but the daemon did not hear that the import is complete: \(error)\n".utf8))
+                }
             }
             progress.finish()
             if global.json {

@@ -149,7 +149,7 @@ public final class CommandWriter: Service, Sendable {
         while let batch = queue.next(until: loadEnds) {
             if !batch.isEmpty {
                 apply(batch)
-                if batch.contains(where: Self.isImport) {
+                if batch.contains(where: Self.movesFirstLoad) {
                     loadEnds = (try? store.readNow(Store.isFirstLoad)) == true ? Date() + firstLoadIdle : nil
                     continue
                 }
@@ -161,8 +161,12 @@ public final class CommandWriter: Service, Sendable {
         }
     }
 
-    static func isImport(_ work: Work) -> Bool {
-        if case .command(.importBatch(_, dryRun: false), _, _) = work { true } else { false }
+    /// An import batch (which may begin a first load or go on with it) or its end.
+    static func movesFirstLoad(_ work: Work) -> Bool {
+        switch work {
+        case .command(.importBatch(_, dryRun: false), _, _), .command(.finishImport, _, _): true
+        default: false
+        }
     }
 
     /// No import batch came for `firstLoadIdle` during a first load: the importer stopped without saying
