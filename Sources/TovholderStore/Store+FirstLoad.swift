@@ -10,8 +10,9 @@ import GRDB
 /// importer says so (`citizen.import.finish`), when no import batch has come for a while (the writer's
 /// own fallback), before a timer fires (their query walks the timer index) and when the daemon starts
 /// (a load cut short by a crash). The missing indexes are themselves the record that a load is under
-/// way; nothing else is kept. While they are missing everything stays correct: what needs them walks the
-/// table instead (`deadlines --overdue` and the earliest timer), and nothing else reads through them.
+/// way; nothing else is kept. While they are missing everything stays correct: catch-up firings happen in
+/// the import's own transaction, new timers reach the scheduler in memory, and `deadlines --overdue` walks
+/// the table instead; the due-timer and earliest-timer queries run only after they are built again.
 extension Store {
     /// The indexes a first load builds at its end, as the migrations made them (v1 and v3). A migration
     /// that changes either changes it here too (FirstLoadTests compares them with a migrated store's) and
