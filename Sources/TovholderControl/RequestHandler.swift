@@ -142,9 +142,8 @@ public struct RequestHandler: Sendable {
             }
         case .citizenImportFinish:
             return serial(id, line) { (_: Empty) in
-                let started = ContinuousClock.now
                 let built = try await engine.finishImport(caller: caller)
-                return ImportFinishView(indexesBuilt: built, seconds: (ContinuousClock.now - started).inSeconds)
+                return ImportFinishView(indexesBuilt: built != nil, seconds: built?.inSeconds ?? 0)
             }
         case .citizenShow:
             let fast = flat.flatMap(CitizenShowParams.init)

@@ -42,8 +42,8 @@ public enum Command: Sendable {
 public enum CommandResult: Sendable {
     case citizen(CitizenSnapshot)
     case imported(ImportSummary)
-    /// An import finished; whether it was a first load whose indexes were built now.
-    case importFinished(indexesBuilt: Bool)
+    /// An import finished; when it was a first load, how long building its indexes took.
+    case importFinished(indexBuild: Duration?)
 
     public var snapshot: CitizenSnapshot? {
         if case .citizen(let snapshot) = self { return snapshot }
@@ -85,7 +85,7 @@ extension Workflow {
         case .importBatch(let items, let dryRun):
             return try importBatch(items, dryRun: dryRun, db, now: now, caller: caller, tallies: tallies)
         case .finishImport:
-            return (.importFinished(indexesBuilt: try Store.endFirstLoad(db)), nil)
+            return (.importFinished(indexBuild: try Store.endFirstLoad(db)), nil)
         case .addCitizen, .recordEvent:
             let (snapshot, timer) = try applyToCitizen(command, db, now: now, caller: caller, tallies: tallies)
             return (.citizen(snapshot), timer)

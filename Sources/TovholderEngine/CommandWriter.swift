@@ -172,11 +172,10 @@ public final class CommandWriter: Service, Sendable {
     /// No import batch came for `firstLoadIdle` during a first load: the importer stopped without saying
     /// it had finished (cut short, or a client that never says so). Builds the indexes the load left out.
     func endFirstLoad() {
-        let started = ContinuousClock.now
         do {
-            if try store.writeNow({ try Store.endFirstLoad($0) }) {
+            if let took = try store.writeNow({ try Store.endFirstLoad($0) }) {
                 logger.notice("no import batch came for a while; built the deadline indexes the first load left out", metadata: [
-                    "duration": "\(ContinuousClock.now - started)"
+                    "duration": "\(took)"
                 ])
             }
         } catch {

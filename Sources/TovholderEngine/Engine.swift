@@ -66,10 +66,9 @@ public final class Engine: Sendable {
     public func recover() async throws -> Int {
         // A first load cut short (the daemon stopped before it ended) left indexes out; the timers are
         // armed through one of them.
-        let started = ContinuousClock.now
-        if try await store.write({ try Store.endFirstLoad($0) }) {
+        if let took = try await store.write({ try Store.endFirstLoad($0) }) {
             logger.notice("an import into the empty store did not finish; built the deadline indexes it left out", metadata: [
-                "duration": "\(ContinuousClock.now - started)"
+                "duration": "\(took)"
             ])
         }
         let fingerprint = workflow.fingerprint
@@ -145,9 +144,9 @@ public final class Engine: Sendable {
     }
 
     /// An import has sent its last batch. When it was a first load into an empty store, builds the
-    /// deadline indexes it left out (see Store+FirstLoad) and returns true; the writer takes nothing else
-    /// meanwhile (about ten seconds at a million citizens).
-    public func finishImport(caller: Caller) async throws -> Bool {
+    /// deadline indexes it left out (see Store+FirstLoad) and returns how long that took; the writer takes
+    /// nothing else meanwhile.
+    public func finishImport(caller: Caller) async throws -> Duration? {
         guard case .importFinished(let built) = try await writer.submit(.finishImport, caller: caller) else {
             preconditionFailure("finishing an import returns whether indexes were built")
         }

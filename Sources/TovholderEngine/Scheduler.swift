@@ -189,6 +189,11 @@ public actor Scheduler: Service {
     }
 
     private func record(_ report: Workflow.FireReport, now: Int64, committed: Int64) {
+        if let took = report.indexBuild {
+            logger.notice("a timer came due during an import into the empty store; built the deadline indexes it left out", metadata: [
+                "duration": "\(took)"
+            ])
+        }
         guard report.fired > 0 else { return }
         stats.fired += report.fired
         stats.queued += report.queued

@@ -148,6 +148,8 @@ public struct Workflow: Sendable {
         public var fireTimes: [Int64] = []
         /// True when the batch was full: more may be due.
         public var more = false
+        /// A first load was under way: how long building its indexes took before the timers were read.
+        public var indexBuild: Duration?
     }
 
     /// Fires up to `limit` due timers: each sends at most its latest due stage (catch-up after downtime
@@ -156,7 +158,7 @@ public struct Workflow: Sendable {
         var report = FireReport()
         // Due timers are found through their index, which a first load leaves out until it ends: a timer
         // coming due ends it (a walk of a loaded table for every batch of a burst would cost far more).
-        try Store.endFirstLoad(db)
+        report.indexBuild = try Store.endFirstLoad(db)
         let due = try Store.dueTimers(db, now: now, limit: limit)
         report.more = due.count == limit
         var firing = Firing(workflow: self, now: now, tallies: Tallies())
