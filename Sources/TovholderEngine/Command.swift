@@ -124,6 +124,13 @@ extension Workflow {
         _ items: [NewEvent], to citizen: Citizen, history: [CaseEvent], _ db: Database, now: Int64, caller: Caller,
         tallies: Tallies
     ) throws -> [CaseEvent] {
+        let added = try checked(items, for: citizen, after: history, now: now)
+        try Store.appendEvents(db, citizen: citizen.id, added, at: now, by: caller.name, tallies: tallies)
+        return added
+    }
+
+    /// New events checked against the history, each after the ones before it, and numbered after it.
+    func checked(_ items: [NewEvent], for citizen: Citizen, after history: [CaseEvent], now: Int64) throws(DomainError) -> [CaseEvent] {
         let today = today(now)
         var all = history
         var added: [CaseEvent] = []
@@ -134,7 +141,6 @@ extension Workflow {
             all.append(event)
             added.append(event)
         }
-        try Store.appendEvents(db, citizen: citizen.id, added, at: now, by: caller.name, tallies: tallies)
         return added
     }
 

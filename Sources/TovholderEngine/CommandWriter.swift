@@ -184,16 +184,30 @@ public final class CommandWriter: Service, Sendable {
         }
     }
 
+    /// At most this many import batches per transaction. Each importing connection works out its next
+    /// batch (see `Workflow.prepared`) once the previous one is answered: with every waiting batch in one
+    /// transaction, the connections were answered together, worked out their next batches together, and
+    /// the writer waited for them meanwhile; taking half of an importer's four leaves the other half
+    /// working out theirs while these are written.
+    static let maxImports = 2
+
     /// The next transaction's work, in queue order, and what stays queued: up to `maxBatch` items, of which
-    /// one task when a command is waiting, else up to `maxTasks`.
+    /// one task when a command is waiting, else up to `maxTasks`, and up to `maxImports` import batches
+    /// (the first one over that ends the transaction).
     static func nextBatch(_ items: [Work]) -> (batch: [Work], rest: [Work]) {
         let commandWaiting = items.prefix(maxBatch).contains { if case .command = $0 { true } else { false } }
         let taskLimit = commandWaiting ? 1 : maxTasks
         var batch: [Work] = []
         var rest: [Work] = []
         var tasks = 0
+        var imports = 0
+        var full = false
         for work in items {
-            guard batch.count < maxBatch else {
+            if case .command(.importBatch, _, _) = work {
+                imports += 1
+                if imports > maxImports { full = true }
+            }
+            guard batch.count < maxBatch, !full else {
                 rest.append(work)
                 continue
             }

@@ -135,8 +135,10 @@ public final class Engine: Sendable {
         return snapshot
     }
 
-    /// Imports a batch, all or nothing (see `Workflow.importBatch`).
+    /// Imports a batch, all or nothing (see `Workflow.importBatch`). Each citizen is worked out here, on
+    /// the caller's thread, before the batch goes to the writer (see `Workflow.prepared`).
     public func importBatch(_ items: [ImportItem], dryRun: Bool = false, caller: Caller) async throws -> ImportSummary {
+        let items = workflow.prepared(items, now: wall.nowMillis())
         guard case .imported(let summary) = try await writer.submit(.importBatch(items, dryRun: dryRun), caller: caller) else {
             preconditionFailure("an import returns a summary")
         }

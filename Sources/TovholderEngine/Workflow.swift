@@ -46,11 +46,32 @@ public struct Workflow: Sendable {
     ) {
         let history = try events ?? Store.events(db, citizen: citizen.id)
         let existing = fresh ? [] : try Store.deadlines(db, citizen: citizen.id, sorted: false)
+        let derived = derive(citizen, events: history, existing: existing, firingAt: now)
+        try store(derived, citizen: citizen.id, existing: existing, db, tallies: tallies)
+        return (derived.deadlines, derived.earliest)
+    }
+
+    /// A citizen's deadlines as their history gives them, with their timers, and what firing those already
+    /// due did: worked out in memory, for `store` to write.
+    public struct Derived: Sendable {
+        public var deadlines: [StoredDeadline]
+        /// The earliest timer armed.
+        public var earliest: Int64?
+        /// When the timers already due fired (nil: none was fired, whatever was due is armed).
+        public var firedAt: Int64?
+        public var fired = 0
+        /// The notices of the stages those firings sent, for the outbox.
+        public var notices: [Notice] = []
+    }
+
+    /// Derives the citizen's deadlines from `events`; each keeps the stages `existing` (what is stored)
+    /// says it sent. With `firingAt`, a timer already due at that instant fires (see `rederive`). Reads and
+    /// writes nothing, so an import works it out before the writer takes its batch.
+    public func derive(_ citizen: Citizen, events: [CaseEvent], existing: [StoredDeadline], firingAt now: Int64?) -> Derived {
         let derived = Derivation.deadlines(
-            for: citizen, events: history, rulebook: rulebook, calendar: plan.calendar)
-        var earliest: Int64?
-        var stored: [StoredDeadline] = []
-        stored.reserveCapacity(derived.count)
+            for: citizen, events: events, rulebook: rulebook, calendar: plan.calendar)
+        var result = Derived(deadlines: [], firedAt: now)
+        result.deadlines.reserveCapacity(derived.count)
         var firing: Firing?
         for deadline in derived {
             var lastStage = existing.first { $0.deadline.isSame(as: deadline) }?.lastStage ?? -1
@@ -58,25 +79,35 @@ public struct Workflow: Sendable {
             if let (rule, fireTimes) = stages(of: deadline) {
                 next = StagePlan.nextTimer(fireTimes: fireTimes, lastSent: lastStage, state: deadline.state)?.fireAt
                 if let now, let at = next, at <= now {
-                    if firing == nil { firing = Firing(workflow: self, now: now, tallies: tallies ?? Tallies()) }
+                    if firing == nil { firing = Firing(workflow: self, now: now) }
                     (lastStage, next) = firing!.fire(
                         deadline, rule: rule, fireTimes: fireTimes, lastStage: lastStage, caseworker: citizen.caseworker)
                 }
             }
-            if let at = next { earliest = min(earliest ?? at, at) }
-            stored.append(StoredDeadline(deadline: deadline, lastStage: lastStage, nextFireAt: next))
+            if let at = next { result.earliest = min(result.earliest ?? at, at) }
+            result.deadlines.append(StoredDeadline(deadline: deadline, lastStage: lastStage, nextFireAt: next))
         }
-        if var firing {
-            try firing.queue(db)
-            if let tallies {
-                tallies.caughtUp.fired += firing.fired
-                tallies.caughtUp.queued += firing.queued
-            } else {
-                try firing.tallies.flush(db)
-            }
+        if let firing {
+            result.fired = firing.fired
+            result.notices = firing.notices
         }
-        try Store.replaceDeadlines(db, citizen: citizen.id, with: stored, existing: existing, tallies: tallies)
-        return (stored, earliest)
+        return result
+    }
+
+    /// Writes what `derive` worked out: the notices in the outbox, counted in `tallies.caughtUp` (without
+    /// `tallies` the outbox counter is written at once and the firings are not counted), and the deadlines
+    /// in place of `existing`.
+    public func store(
+        _ derived: Derived, citizen: CitizenID, existing: [StoredDeadline], _ db: Database, tallies: Tallies?
+    ) throws {
+        if let at = derived.firedAt, derived.fired > 0 {
+            let counts = tallies ?? Tallies()
+            let queued = try Store.enqueue(db, derived.notices, at: at, tallies: counts)
+            counts.caughtUp.fired += derived.fired
+            counts.caughtUp.queued += queued
+            if tallies == nil { try counts.flush(db) }
+        }
+        try Store.replaceDeadlines(db, citizen: citizen, with: derived.deadlines, existing: existing, tallies: tallies)
     }
 
     /// Firings at one instant, in one transaction: sends the stage a due timer has reached.
@@ -85,19 +116,16 @@ public struct Workflow: Sendable {
         let now: Int64
         let today: LocalDate
         let firedAt: String
-        /// The outbox counter is written once per batch, not once per notice.
-        let tallies: Tallies
         var fired = 0
         var queued = 0
         /// Notices of the stages sent, for `queue` to put in the outbox together.
         var notices: [Notice] = []
 
-        init(workflow: Workflow, now: Int64, tallies: Tallies) {
+        init(workflow: Workflow, now: Int64) {
             self.workflow = workflow
             self.now = now
             self.today = workflow.today(now)
             self.firedAt = now.iso8601
-            self.tallies = tallies
         }
 
         /// Sends the latest stage of `deadline` whose time has come (catch-up after downtime, or a deadline
@@ -123,8 +151,9 @@ public struct Workflow: Sendable {
         }
 
         /// Puts the notices sent so far in the outbox, several in each statement, and counts those queued
-        /// (a key queued before, by a firing repeated after a crash, is skipped).
-        mutating func queue(_ db: Database) throws {
+        /// (a key queued before, by a firing repeated after a crash, is skipped); the outbox counter goes to
+        /// `tallies`, to be written once per batch, not once per notice.
+        mutating func queue(_ db: Database, tallies: Tallies) throws {
             queued += try Store.enqueue(db, notices, at: now, tallies: tallies)
             notices.removeAll(keepingCapacity: true)
         }
@@ -161,7 +190,8 @@ public struct Workflow: Sendable {
         report.indexBuild = try Store.endFirstLoad(db)
         let due = try Store.dueTimers(db, now: now, limit: limit)
         report.more = due.count == limit
-        var firing = Firing(workflow: self, now: now, tallies: Tallies())
+        var firing = Firing(workflow: self, now: now)
+        let tallies = Tallies()
         // The notices and the timers are written after the loop, several rows per statement.
         var timers: [Store.TimerSetting] = []
         timers.reserveCapacity(due.count)
@@ -178,10 +208,10 @@ public struct Workflow: Sendable {
                 lastStage: stored.lastStage, caseworker: caseworker)
             timers.append(.init(deadline, lastStage: lastStage, nextFireAt: next))
         }
-        try firing.queue(db)
+        try firing.queue(db, tallies: tallies)
         try Store.setTimers(db, timers)
         report.queued = firing.queued
-        try firing.tallies.flush(db)
+        try tallies.flush(db)
         return report
     }
 }

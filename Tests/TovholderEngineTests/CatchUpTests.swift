@@ -77,6 +77,41 @@ import TovholderStore
         #expect(due == 0 && pending == 8)
     }
 
+    /// An import batch is worked out on the importing connection's thread before the writer takes it
+    /// (`Workflow.prepared`). Worked out at the instant it is stored, it stores exactly what the writer
+    /// works out itself; worked out a day earlier, a stage that fell due in between is armed, not lost,
+    /// and once fired leaves the deadlines as the writer's own working out would have.
+    @Test func anImportWorkedOutAheadStoresWhatTheWriterWouldAndArmsWhatFellDueSince() throws {
+        let items = citizens.map { ImportItem(citizen: $0.0, events: $0.1) }
+        func imported(_ batch: [ImportItem]) throws -> (Store, Int64?) {
+            let store = try Store.inMemory()
+            let earliest = try store.writer.write { db -> Int64? in
+                let tallies = Tallies()
+                let (_, earliest) = try workflow.importBatch(batch, db, now: now, caller: .daemon, tallies: tallies)
+                try tallies.flush(db)
+                return earliest
+            }
+            return (store, earliest)
+        }
+        #expect(items.allSatisfy { $0.prepared == nil })
+        let (inline, _) = try imported(items)
+        let (atOnce, _) = try imported(workflow.prepared(items, now: now))
+        #expect(try contents(atOnce) == contents(inline))
+        #expect(try contents(inline).notices.count == 8)
+
+        let dayBefore = now - 86_400_000
+        let (ahead, earliest) = try imported(workflow.prepared(items, now: dayBefore))
+        let due = try ahead.writer.read { try Store.dueTimers($0, now: now, limit: 10) }
+        #expect(!due.isEmpty)
+        #expect(due.allSatisfy { ($0.0.nextFireAt ?? .max) > dayBefore })
+        #expect(earliest == due.compactMap(\.0.nextFireAt).min())
+        let report = try ahead.writer.write { try workflow.fireDue($0, now: now, limit: 10) }
+        #expect(report.fired == due.count)
+        #expect(try contents(ahead).deadlines == contents(inline).deadlines)
+        #expect(Set(try contents(inline).notices.map { $0.split(separator: " ")[0] })
+            .isSubset(of: Set(try contents(ahead).notices.map { $0.split(separator: " ")[0] })))
+    }
+
     @Test func aRefusedImportBatchQueuesNothingAndCountsNoFiring() async throws {
         let h = try await Harness(now: "2026-02-10")
         defer { Task { await h.stop() } }

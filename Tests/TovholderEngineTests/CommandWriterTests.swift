@@ -38,7 +38,7 @@ struct CommandWriterTests {
     static func shape(_ items: [CommandWriter.Work]) -> [String] {
         items.map { work in
             switch work {
-            case .command(let command, _, _): "command \(command.citizenID!.rawValue)"
+            case .command(let command, _, _): command.citizenID.map { "command \($0.rawValue)" } ?? command.action
             case .task: "task"
             case .audit: "audit"
             case .barrier: "barrier"
@@ -55,6 +55,20 @@ struct CommandWriterTests {
         #expect(Self.shape(second) == ["task", "task"])
         #expect(left.isEmpty)
         Self.finish(items)
+    }
+
+    /// An importer's connections each work out their next batch once the last is answered; with two of
+    /// its four batches in a transaction, the other two are worked out while these are written. What
+    /// comes after the first batch over the limit waits with it, in order.
+    @Test func atMostTwoImportBatchesShareATransactionAndWhatFollowsKeepsItsOrder() async {
+        let importing = CommandWriter.Work.command(.importBatch([]), Self.caller, Ticket())
+        let items = [importing, Self.command(1), importing, importing, Self.command(2), importing]
+        let (batch, rest) = CommandWriter.nextBatch(items)
+        #expect(Self.shape(batch) == ["citizen.import", "command K-1", "citizen.import"])
+        #expect(Self.shape(rest) == ["citizen.import", "command K-2", "citizen.import"])
+        let (second, left) = CommandWriter.nextBatch(rest)
+        #expect(Self.shape(second) == ["citizen.import", "command K-2", "citizen.import"])
+        #expect(left.isEmpty)
     }
 
     @Test func withNoCommandWaitingSeveralTasksShareATransaction() async {
