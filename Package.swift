@@ -26,7 +26,6 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/pointfreeco/swift-clocks.git", from: "1.1.1"),
         .package(url: "https://github.com/pointfreeco/swift-concurrency-extras.git", from: "1.4.3"),
-        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         .target(name: "TovholderCore", swiftSettings: settings),
@@ -105,7 +104,6 @@ let package = Package(
             dependencies: [
                 "TovholderProtocol", "TovholderCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: settings
         ),
@@ -124,6 +122,8 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "TovholderCoreTests", dependencies: ["TovholderCore"], swiftSettings: settings),
+        .testTarget(
+            name: "TovholderCtlTests", dependencies: ["TovholderCtl", "TovholderCore", "TovholderProtocol"], swiftSettings: settings),
         .testTarget(
             name: "TovholderProtocolTests", dependencies: ["TovholderProtocol", "TovholderCore"], swiftSettings: settings),
         .testTarget(

@@ -1,4 +1,3 @@
-import CSV
 import Foundation
 import TovholderCore
 import TovholderProtocol
@@ -23,14 +22,12 @@ final class ImportReader {
 
     let path: String
     let format: Format
-    private var csv: CSVReader?
+    private var csv: CSVRows?
     private var lines: LineReader?
     private var index: [String: Int] = [:]
-    private var pending: (line: Int, row: [String])?
-    private var rowNumber = 1
+    private var pending: CSVRow?
     /// Bytes read so far, for progress.
-    var bytesRead: Int { format == .jsonl ? (lines?.offset ?? 0) : Int(csvBytes()) }
-    private let stream: InputStream?
+    var bytesRead: Int { csv?.offset ?? lines?.offset ?? 0 }
     private let decoder = JSONDecoder()
 
     /// The field separators a CSV file may use: a spreadsheet set to Danish writes `;` (its decimal
@@ -42,33 +39,26 @@ final class ImportReader {
         self.path = path
         self.format = format
         if format == .csv {
-            guard let stream = InputStream(fileAtPath: path) else { throw CtlError("cannot read \(path)") }
-            self.stream = stream
             let separator = separator ?? Self.separator(ofHeaderIn: path)
-            do {
-                // Fields are trimmed here (`Self.trimmed`), not by CSVReader, whose trimming costs more than
-                // the parsing: most fields have nothing to trim.
-                let reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: false, delimiter: separator)
-                csv = reader
-                let header = reader.headerRow ?? []
-                for (position, name) in header.enumerated() { index[Self.trimmed(name).lowercased()] = position }
-                let unknown = header.map(Self.trimmed).filter { !Self.columns.contains($0.lowercased()) }
-                if !unknown.isEmpty {
-                    let named = separator == "\t" ? "a tab" : "'\(separator)'"
-                    throw CtlError(
-                        "\(path):1: unknown columns \(unknown.joined(separator: ", ")) (fields separated by \(named));"
-                            + " expected \(Self.columns.joined(separator: ","))", exitCode: 2)
-                }
-                for required in ["citizen", "caseworker", "takeover"] where index[required] == nil {
-                    throw CtlError("\(path):1: the header has no '\(required)' column", exitCode: 2)
-                }
-            } catch let error as CtlError {
-                throw error
-            } catch {
-                throw CtlError("\(path): not a CSV file: \(error)", exitCode: 2)
+            guard let reader = CSVRows(path: path, separator: separator) else { throw CtlError("cannot read \(path)") }
+            csv = reader
+            guard let header = reader.next() else {
+                throw CtlError("\(path): the file is empty; expected a header row naming the columns \(Self.columns.joined(separator: ","))", exitCode: 2)
+            }
+            if let problem = header.problem { throw CtlError("\(path):1: \(problem)", exitCode: 2) }
+            let names = header.fields.map(Self.trimmed)
+            for (position, name) in names.enumerated() { index[name.lowercased()] = position }
+            let unknown = names.filter { !Self.columns.contains($0.lowercased()) }
+            if !unknown.isEmpty {
+                let named = separator == "\t" ? "a tab" : "'\(separator)'"
+                throw CtlError(
+                    "\(path):1: unknown columns \(unknown.joined(separator: ", ")) (fields separated by \(named));"
+                        + " expected \(Self.columns.joined(separator: ","))", exitCode: 2)
+            }
+            for required in ["citizen", "caseworker", "takeover"] where index[required] == nil {
+                throw CtlError("\(path):1: the header has no '\(required)' column", exitCode: 2)
             }
         } else {
-            stream = nil
             guard let reader = LineReader(path: path) else { throw CtlError("cannot read \(path)") }
             lines = reader
         }
@@ -91,10 +81,6 @@ final class ImportReader {
         return counts[UInt8(best.value), default: 0] > 0 ? best : ","
     }
 
-    private func csvBytes() -> Int64 {
-        (stream?.property(forKey: .fileCurrentOffsetKey) as? NSNumber)?.int64Value ?? 0
-    }
-
     /// The next citizen, or nil at the end of the file.
     func next() -> ImportRecord? {
         format == .csv ? nextCSV() : nextJSON()
@@ -112,14 +98,14 @@ final class ImportReader {
         return nil
     }
 
-    private func readRow() -> (line: Int, row: [String])? {
+    private func readRow() -> CSVRow? {
         if let pending {
             self.pending = nil
             return pending
         }
-        guard let row = csv?.next() else { return nil }
-        rowNumber += 1
-        return (rowNumber, row.map(Self.trimmed))
+        guard var row = csv?.next() else { return nil }
+        row.fields = row.fields.map(Self.trimmed)
+        return row
     }
 
     private func nextCSV() -> ImportRecord? {
@@ -130,11 +116,11 @@ final class ImportReader {
             return value.isEmpty ? nil : value
         }
         var record = ImportRecord(line: first.line)
-        let id = field(first.row, "citizen") ?? ""
+        let id = field(first.fields, "citizen") ?? ""
         var events: [NewEventParams] = []
         var rows = [first]
         while let next = readRow() {
-            guard field(next.row, "citizen") == id else {
+            guard field(next.fields, "citizen") == id else {
                 pending = next
                 break
             }
@@ -142,11 +128,17 @@ final class ImportReader {
         }
         var failingLine = first.line
         do throws(CtlError) {
+            for row in rows {
+                failingLine = row.line
+                if let problem = row.problem { throw CtlError(problem) }
+            }
+            failingLine = first.line
             let citizenID: CitizenID
             do { citizenID = try CitizenID(validating: id) } catch { throw CtlError(error.message) }
-            let head = first.row
-            for (line, row) in rows {
-                failingLine = line
+            let head = first.fields
+            for row in rows {
+                failingLine = row.line
+                let row = row.fields
                 for name in ["caseworker", "takeover", "visitation", "track", "household"] {
                     if let value = field(row, name), value != field(head, name) {
                         throw CtlError("\(name) '\(value)' differs from the citizen's first row (line \(first.line))")
@@ -183,8 +175,8 @@ final class ImportReader {
         return record
     }
 
-    /// A field without the spaces and tabs around it. A field quoted after a space (`a, "b"`) loses its
-    /// quotes too, as it would had CSVReader trimmed it (such a field cannot hold a comma or a newline).
+    /// A field without the spaces and tabs around it. A field quoted after a space (`a, "b"`), which CSV
+    /// reads as text with quotes in it, loses its quotes too (such a field cannot hold a comma or a newline).
     static func trimmed(_ field: String) -> String {
         func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         guard let first = field.utf8.first, let last = field.utf8.last, isBlank(first) || isBlank(last) else { return field }
@@ -218,45 +210,31 @@ final class ImportReader {
 
 /// Reads a file line by line in large chunks.
 final class LineReader {
-    private let handle: FileHandle
-    private var buffer = Data()
-    /// Where the unread part of `buffer` starts.
-    private var start = 0
+    private let file: ChunkedFile
     private var number = 0
-    private(set) var offset = 0
-    private var atEnd = false
 
     init?(path: String) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        self.handle = handle
+        guard let file = ChunkedFile(path: path) else { return nil }
+        self.file = file
     }
 
-    deinit { try? handle.close() }
+    /// The bytes consumed so far.
+    var offset: Int { file.offset }
 
     func next() -> (Int, Data)? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Data(buffer[start..<newline])
-                start = newline + 1
+            if let newline = file.buffer[file.start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Data(file.buffer[file.start..<newline])
+                file.start = newline + 1
                 number += 1
-                offset += line.count + 1
                 return (number, line)
             }
-            if atEnd {
-                guard start < buffer.count else { return nil }
-                let line = Data(buffer[start...])
-                start = buffer.count
+            if !file.more() {
+                guard file.start < file.buffer.count else { return nil }
+                let line = Data(file.buffer[file.start...])
+                file.start = file.buffer.count
                 number += 1
-                offset += line.count
                 return (number, line)
-            }
-            let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty {
-                atEnd = true
-            } else {
-                // Keep only the unread part (one copy per chunk, not one per line).
-                buffer = Data(buffer[start...]) + chunk
-                start = 0
             }
         }
     }
