@@ -51,7 +51,14 @@ extension Store {
         let missing = try missingIndexes(db)
         guard !missing.isEmpty else { return nil }
         let started = ContinuousClock.now
+        // The builds' sorts may use a helper thread (SQLite's sorter; the connection's default is none):
+        // 5.4-5.7 s against 6.2-6.9 s for both at a million citizens.
+        try db.execute(sql: "PRAGMA threads = \(Self.sortThreads)")
+        defer { try? db.execute(sql: "PRAGMA threads = 0") }
         for index in missing { try db.execute(sql: index.sql) }
         return ContinuousClock.now - started
     }
+
+    /// Threads an index build's sort may use besides the writer's own.
+    static let sortThreads = 2
 }
