@@ -15,11 +15,8 @@ public struct ImportItem: Sendable {
     }
 
     /// What storing a new citizen takes, worked out from the item alone: the checks' verdict, or the
-    /// numbered events and the derived deadlines with their catch-up firings at `now`.
-    struct Prepared: Sendable {
-        var now: Int64
-        var outcome: Result<(events: [CaseEvent], derived: Workflow.Derived), DomainError>
-    }
+    /// numbered events and the derived deadlines with their catch-up firings.
+    typealias Prepared = Result<(events: [CaseEvent], derived: Workflow.Derived), DomainError>
 }
 
 /// What an import batch did. When `problems` is not empty nothing of the batch was stored.
@@ -65,10 +62,9 @@ extension Workflow {
         do throws(DomainError) {
             try check(item.citizen, now: now)
             let events = try checked(item.events, for: item.citizen, after: [], now: now)
-            let derived = derive(item.citizen, events: events, existing: [], firingAt: now)
-            return .init(now: now, outcome: .success((events, derived)))
+            return .success((events, derive(item.citizen, events: events, existing: [], firingAt: now)))
         } catch {
-            return .init(now: now, outcome: .failure(error))
+            return .failure(error)
         }
     }
 
@@ -140,7 +136,7 @@ extension Workflow {
                 return (false, appended.count, timer)
             }
             let prepared = item.prepared ?? prepare(item, now: now)
-            let (events, derived) = try prepared.outcome.get()
+            let (events, derived) = try prepared.get()
             try Store.addCitizen(db, citizen, at: now, tallies: tallies)
             try Store.appendEvents(db, citizen: citizen.id, events, at: now, by: caller.name, tallies: tallies)
             try store(derived, citizen: citizen.id, existing: [], db, tallies: tallies)

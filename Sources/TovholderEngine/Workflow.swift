@@ -57,8 +57,9 @@ public struct Workflow: Sendable {
         public var deadlines: [StoredDeadline]
         /// The earliest timer armed.
         public var earliest: Int64?
-        /// When the timers already due fired (nil: none was fired, whatever was due is armed).
+        /// The instant at which timers already due were fired (`firingAt`); nil when they were left armed.
         public var firedAt: Int64?
+        /// How many fired.
         public var fired = 0
         /// The notices of the stages those firings sent, for the outbox.
         public var notices: [Notice] = []
