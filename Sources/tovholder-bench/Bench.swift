@@ -69,10 +69,13 @@ struct Bench: ParsableCommand {
 
         if figures != .timers {
             let main = try Stage(work: work.appendingPathComponent("main"), bins: bins, simulated: false, rulebook: nil)
+            // A stage that fails (an import refused, a daemon that stops answering) leaves no daemon behind.
+            defer { main.stop() }
             try MainFigures(stage: main, citizens: citizens, seconds: seconds, report: report).run()
         }
         if figures != .main {
             let timers = try Stage(work: work.appendingPathComponent("timers"), bins: bins, simulated: true, rulebook: Stage.probeRulebook)
+            defer { timers.stop() }
             try TimerFigures(stage: timers, citizens: citizens, burst: min(citizens, burst ?? 100_000), probes: probes, report: report).run()
         }
         report.summary()
