@@ -63,6 +63,11 @@ final class CSVRows {
     /// The line the next row starts on.
     private var line = 1
     private var started = false
+    /// A row ran past `maxRowBytes`: nothing after it is read.
+    private var stopped = false
+    /// No row of an export is anywhere near this long; one that is has a quote that is never closed, and
+    /// reading on would take the rest of the file (gigabytes, perhaps) into memory as one field.
+    static let maxRowBytes = 1 << 20
 
     /// `chunk`: bytes read at a time (small ones only to test rows that span chunks).
     init?(path: String, separator: Unicode.Scalar, chunk: Int = 1 << 20) {
@@ -81,17 +86,22 @@ final class CSVRows {
             while file.buffer.count < 3 && file.more() {}
             if file.buffer.starts(with: [0xEF, 0xBB, 0xBF]) { file.start = 3 }
         }
-        while true {
+        while !stopped {
             if file.start == file.buffer.count && !file.more() { return nil }
             if let (row, end, lines) = parse() {
                 file.start = end
                 defer { line += lines }
                 return row
             }
+            if file.buffer.count - file.start > Self.maxRowBytes {
+                stopped = true
+                return CSVRow(line: line, fields: [], problem: Self.tooLong)
+            }
             // The row goes on past what is read: read more (or learn that the file ends there) and parse
             // it again from its start.
             _ = file.more()
         }
+        return nil
     }
 
     /// Parses the row at `file.start`: the row, where it ends and how many lines it spans, or nil when the
@@ -168,5 +178,7 @@ final class CSVRows {
     }
 
     static let unclosed = "a quoted field opens on this row and the file ends before its closing quote"
+    static let tooLong =
+        "the row is longer than 1 MiB, so a quoted field that opens on it is probably never closed; the rest of the file was not read"
     static let notUTF8 = "the row is not UTF-8 text; save the export as UTF-8 (it looks like Latin-1 or Windows-1252)"
 }

@@ -82,6 +82,18 @@ import TovholderProtocol
         }
     }
 
+    /// A quote left open early in a large export would take the rest of the file in as one field: past
+    /// 1 MiB the row is refused and nothing after it is read.
+    @Test func aRowThatNeverEndsIsRefusedOnceItPassesAMebibyte() throws {
+        let filler = Array(repeating: Array("x,y,z\n".utf8), count: 200_000).flatMap { $0 }  // 1.2 MB
+        let open = try rows(try file(Array("a,b,c\n1,\"open,3\n".utf8) + filler), chunk: 64 * 1024)
+        #expect(open.count == 2)
+        #expect(open[1].line == 2 && open[1].problem == CSVRows.tooLong)
+        // The same rows with the quote closed are read to the end.
+        let closed = try rows(try file(Array("a,b,c\n1,\"open\",3\n".utf8) + filler), chunk: 64 * 1024)
+        #expect(closed.count == 200_002 && closed.allSatisfy { $0.problem == nil })
+    }
+
     @Test func theSeparatorIsTheOneGivenAndAnEmptyFileHasNoRows() throws {
         let tabbed = try rows(try file(Array("a\tb,c\n1\t2;3\n".utf8)), separator: "\t")
         #expect(tabbed.map(\.fields) == [["a", "b,c"], ["1", "2;3"]])
