@@ -100,6 +100,7 @@ final class ImportReader {
 
     private func nextJSON() -> ImportRecord? {
         while let (number, line) = lines?.next() {
+            if lines?.stopped == true { return ImportRecord(line: number, problem: LineReader.tooLong, problemLine: number) }
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
             do {
                 return ImportRecord(line: number, citizen: try decoder.decode(CitizenAddParams.self, from: line))
@@ -224,6 +225,11 @@ final class ImportReader {
 final class LineReader {
     private let file: ChunkedFile
     private var number = 0
+    /// A line ran past `CSVRows.maxRowBytes` (a whole JSON document on one line, say): it is given back
+    /// empty, and nothing after it is read.
+    private(set) var stopped = false
+    static let tooLong =
+        "the line is longer than 1 MiB; a JSON lines file holds one citizen per line; the rest of the file was not read"
 
     init?(path: String) {
         guard let file = ChunkedFile(path: path) else { return nil }
@@ -234,13 +240,15 @@ final class LineReader {
     var offset: Int { file.offset }
 
     func next() -> (Int, Data)? {
-        while true {
+        while !stopped {
             if let newline = file.buffer[file.start...].firstIndex(of: UInt8(ascii: "\n")) {
+                guard newline - file.start <= CSVRows.maxRowBytes else { break }
                 let line = Data(file.buffer[file.start..<newline])
                 file.start = newline + 1
                 number += 1
                 return (number, line)
             }
+            if file.buffer.count - file.start > CSVRows.maxRowBytes { break }
             if !file.more() {
                 guard file.start < file.buffer.count else { return nil }
                 let line = Data(file.buffer[file.start...])
@@ -249,5 +257,9 @@ final class LineReader {
                 return (number, line)
             }
         }
+        guard !stopped else { return nil }
+        stopped = true
+        number += 1
+        return (number, Data())
     }
 }

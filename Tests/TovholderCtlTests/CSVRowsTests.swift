@@ -94,6 +94,18 @@ import TovholderProtocol
         #expect(closed.count == 200_002 && closed.allSatisfy { $0.problem == nil })
     }
 
+    /// The same for JSON lines: a whole JSON document on one line is refused, not read into memory.
+    @Test func aJSONLineOverAMebibyteIsRefusedWithItsLine() throws {
+        let line = #"{"id":"K-1","caseworker":"cw-anna","takeover":"2026-10-01"}"#
+        let huge = "[" + Array(repeating: line, count: 20_000).joined(separator: ",") + "]"  // 1.2 MB
+        let reader = try ImportReader(path: try file(Array((line + "\n" + huge + "\n" + line + "\n").utf8), named: "x.jsonl"), format: .jsonl)
+        var records: [ImportRecord] = []
+        while let record = reader.next() { records.append(record) }
+        #expect(records.count == 2)
+        #expect(records[0].citizen?.id.rawValue == "K-1")
+        #expect(records[1].problem == LineReader.tooLong && records[1].problemLine == 2)
+    }
+
     @Test func theSeparatorIsTheOneGivenAndAnEmptyFileHasNoRows() throws {
         let tabbed = try rows(try file(Array("a\tb,c\n1\t2;3\n".utf8)), separator: "\t")
         #expect(tabbed.map(\.fields) == [["a", "b,c"], ["1", "2;3"]])
