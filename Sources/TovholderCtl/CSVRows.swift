@@ -65,8 +65,8 @@ final class CSVRows {
     private var started = false
     /// A row ran past `maxRowBytes`: nothing after it is read.
     private var stopped = false
-    /// No row of an export is anywhere near this long; one that is has a quote that is never closed, and
-    /// reading on would take the rest of the file (gigabytes, perhaps) into memory as one field.
+    /// No row of an export is anywhere near this long; one that is most likely has a quote that is never
+    /// closed, and reading on would take the rest of the file (gigabytes, perhaps) into memory as one field.
     static let maxRowBytes = 1 << 20
 
     /// `chunk`: bytes read at a time (small ones only to test rows that span chunks).
@@ -88,11 +88,13 @@ final class CSVRows {
         }
         while !stopped {
             if file.start == file.buffer.count && !file.more() { return nil }
-            if let (row, end, lines) = parse() {
+            if let (row, end, lines) = parse(), end - file.start <= Self.maxRowBytes {
                 file.start = end
                 defer { line += lines }
                 return row
             }
+            // Over the limit whether or not its end was read yet: which it is depends only on where the
+            // chunks fell.
             if file.buffer.count - file.start > Self.maxRowBytes {
                 stopped = true
                 return CSVRow(line: line, fields: [], problem: Self.tooLong)
@@ -179,6 +181,6 @@ final class CSVRows {
 
     static let unclosed = "a quoted field opens on this row and the file ends before its closing quote"
     static let tooLong =
-        "the row is longer than 1 MiB, so a quoted field that opens on it is probably never closed; the rest of the file was not read"
+        "the row is longer than 1 MiB (a quoted field that opens on it is probably never closed); the rest of the file was not read"
     static let notUTF8 = "the row is not UTF-8 text; save the export as UTF-8 (it looks like Latin-1 or Windows-1252)"
 }

@@ -94,6 +94,11 @@ import TovholderProtocol
         let closed = try rows(try file(Array("a,b,c\n1,\"".utf8) + long + Array("\",3\n2,3,4\n".utf8)), chunk: 64 * 1024)
         #expect(closed.map(\.line) == [1, 2, 3] && closed.allSatisfy { $0.problem == nil })
         #expect(closed[1].fields.count == 3 && closed[1].fields[1].utf8.count == 900_000)
+        // A row over the limit is refused even when its end is in what was read, wherever the chunks fall.
+        for chunk in [64 * 1024, 1 << 20, 4 << 20] {
+            let over = try rows(try file(Array("a,b,c\n1,\"".utf8) + text + Array("\",3\n2,3,4\n".utf8)), chunk: chunk)
+            #expect(over.count == 2 && over[1].problem == CSVRows.tooLong, "chunk of \(chunk) bytes")
+        }
     }
 
     /// The same for JSON lines: a whole JSON document on one line is refused, not read into memory.
