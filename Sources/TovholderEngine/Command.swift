@@ -102,7 +102,7 @@ extension Workflow {
             try check(citizen, now: now)
             try Store.addCitizen(db, citizen, at: now, tallies: tallies)
             let events = try append(history, to: citizen, history: [], db, now: now, caller: caller, tallies: tallies)
-            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, firingAt: now, tallies: tallies)
+            let (deadlines, earliest) = try rederive(db, citizen: citizen, events: events, fresh: true, firingAt: now, tallies: tallies)
             return (CitizenSnapshot(citizen: citizen, events: events, deadlines: deadlines), earliest)
 
         case .recordEvent(let id, let kind, let date, let offer):
