@@ -11,6 +11,10 @@ final class ChunkedFile {
     private(set) var atEnd = false
     /// Bytes read at a time.
     let chunk: Int
+    /// No row of an export, nor a JSON line, is anywhere near this long; one that is most likely has a
+    /// quote that is never closed (or is a whole document on one line), and reading on would take the
+    /// rest of the file (gigabytes, perhaps) into memory as one record.
+    static let maxRecordBytes = 1 << 20
 
     init?(path: String, chunk: Int = 1 << 20) {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
@@ -63,11 +67,8 @@ final class CSVRows {
     /// The line the next row starts on.
     private var line = 1
     private var started = false
-    /// A row ran past `maxRowBytes`: nothing after it is read.
+    /// A row ran past `ChunkedFile.maxRecordBytes`: nothing after it is read.
     private var stopped = false
-    /// No row of an export is anywhere near this long; one that is most likely has a quote that is never
-    /// closed, and reading on would take the rest of the file (gigabytes, perhaps) into memory as one field.
-    static let maxRowBytes = 1 << 20
 
     /// `chunk`: bytes read at a time (small ones only to test rows that span chunks).
     init?(path: String, separator: Unicode.Scalar, chunk: Int = 1 << 20) {
@@ -88,14 +89,14 @@ final class CSVRows {
         }
         while !stopped {
             if file.start == file.buffer.count && !file.more() { return nil }
-            if let (row, end, lines) = parse(), end - file.start <= Self.maxRowBytes {
+            if let (row, end, lines) = parse(), end - file.start <= ChunkedFile.maxRecordBytes {
                 file.start = end
                 defer { line += lines }
                 return row
             }
             // Over the limit whether or not its end was read yet: which it is depends only on where the
             // chunks fell.
-            if file.buffer.count - file.start > Self.maxRowBytes {
+            if file.buffer.count - file.start > ChunkedFile.maxRecordBytes {
                 stopped = true
                 return CSVRow(line: line, fields: [], problem: Self.tooLong)
             }

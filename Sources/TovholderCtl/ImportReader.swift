@@ -225,7 +225,7 @@ final class ImportReader {
 final class LineReader {
     private let file: ChunkedFile
     private var number = 0
-    /// A line ran past `CSVRows.maxRowBytes` (a whole JSON document on one line, say): it is given back
+    /// A line ran past `ChunkedFile.maxRecordBytes` (a whole JSON document on one line, say): it is given back
     /// empty, and nothing after it is read.
     private(set) var stopped = false
     static let tooLong =
@@ -242,13 +242,13 @@ final class LineReader {
     func next() -> (Int, Data)? {
         while !stopped {
             if let newline = file.buffer[file.start...].firstIndex(of: UInt8(ascii: "\n")) {
-                guard newline - file.start <= CSVRows.maxRowBytes else { break }
+                guard newline - file.start <= ChunkedFile.maxRecordBytes else { break }
                 let line = Data(file.buffer[file.start..<newline])
                 file.start = newline + 1
                 number += 1
                 return (number, line)
             }
-            if file.buffer.count - file.start > CSVRows.maxRowBytes { break }
+            if file.buffer.count - file.start > ChunkedFile.maxRecordBytes { break }
             if !file.more() {
                 guard file.start < file.buffer.count else { return nil }
                 let line = Data(file.buffer[file.start...])
